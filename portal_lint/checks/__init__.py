@@ -1,0 +1,1 @@
+"""Check functions, one module per rule family; each function is bound to rules/<family>.yaml."""

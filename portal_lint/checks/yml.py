@@ -1,0 +1,69 @@
+"""YML: the YAML layer, as Backstage's parser (`yaml` v2, core schema, unique keys) reads it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from portal_lint.diagnostic import Finding
+from portal_lint.parse.tree import PMap
+from portal_lint.parse.yaml12 import YamlDoc
+from portal_lint.registry import RuleContext, rule
+
+
+@rule("YML001")
+def syntax(doc: YamlDoc, ctx: RuleContext) -> Iterator[Finding]:
+    if doc.syntax is not None:
+        yield Finding(
+            f"YAML syntax error: {doc.syntax.message}; Backstage drops this document "
+            f"(document {doc.index + 1}), the others in the file are still read",
+            doc.syntax.span,
+        )
+
+
+@rule("YML002")
+def duplicate_key(doc: YamlDoc, ctx: RuleContext) -> Iterator[Finding]:
+    for key, span, first in doc.duplicates:
+        yield Finding(
+            f"duplicate key `{key}` (first at line {first.line + 1}); Backstage rejects the whole "
+            "document: keep one of them",
+            span,
+            pointer=key,
+        )
+
+
+@rule("YML003")
+def merge_key(doc: YamlDoc, ctx: RuleContext) -> Iterator[Finding]:
+    for span in doc.merges:
+        yield Finding(
+            "`<<` is not a merge in Backstage (YAML 1.2, merge off): it becomes a key named `<<`; "
+            "write the keys out instead",
+            span,
+        )
+
+
+@rule("YML004")
+def document_not_mapping(doc: YamlDoc, ctx: RuleContext) -> Iterator[Finding]:
+    if doc.ok and not isinstance(doc.root, PMap):
+        found = "a list" if isinstance(doc.root, list) else f"the scalar {doc.root!r}"
+        yield Finding(
+            f"a catalog document must be a mapping with apiVersion, kind, metadata and spec; found {found}",
+            doc.root_span,
+        )
+
+
+@rule("YML005")
+def yaml11_ambiguity(doc: YamlDoc, ctx: RuleContext) -> Iterator[Finding]:
+    if not doc.ok:
+        return
+    for text, reading, span in doc.ambiguities:
+        yield Finding(
+            f"`{text}` is a string to Backstage but {reading} to YAML 1.1 tools "
+            f"(PyYAML, many editors and scripts); quote it: \"{text}\"",
+            span,
+        )
+
+
+@rule("YML006")
+def input_unreadable(doc: YamlDoc, ctx: RuleContext) -> Iterator[Finding]:
+    if doc.limit is not None:
+        yield Finding(doc.limit.message, doc.limit.span)

@@ -1,0 +1,1 @@
+"""Sub-commands of the CLI besides linting, one module each."""

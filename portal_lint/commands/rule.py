@@ -1,0 +1,28 @@
+"""`portal-lint rule [CODE|NAME]`: one rule's documentation, or the table of all rules."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from portal_lint.registry import load_metadata, lookup
+from portal_lint.ruledocs import render_rule
+
+
+def main(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(prog="portal-lint rule", description="Show rule documentation.")
+    p.add_argument("rule", nargs="?", help="a code (CAT005) or name (name-invalid); omit to list all")
+    args = p.parse_args(argv)
+    metas = load_metadata()
+    if args.rule is None:
+        width = max(len(m.name) for m in metas.values())
+        for m in metas.values():
+            print(f"{m.code}  {m.name:<{width}}  {m.severity:<7}  {m.summary}")
+        return 0
+    codes = lookup(args.rule)
+    if not codes:
+        print(f"portal-lint: no rule `{args.rule}` (run `portal-lint rule` for the list)", file=sys.stderr)
+        return 2
+    print("\n\n".join(render_rule(metas[c], heading="#") for c in codes))
+    return 0

@@ -1,0 +1,98 @@
+"""Which files a run lints, of which kind, and which repository each belongs to."""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from pathlib import Path
+
+from portal_lint.model import CATALOG_NAMES, Repo, walk
+
+SKILL_NAME = "SKILL.md"
+AGENTS_NAMES = frozenset({"AGENTS.md", "agents.md", "AGENTS.override.md"})
+
+
+class UsageError(Exception):
+    """Bad command-line input (exit 2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    path: Path
+    kind: str  # catalog | skill | agents | repo-file
+    repo: Repo
+
+
+def kind_of(path: Path, explicit: bool, extra_catalog: list[str], repo_rel: str) -> str | None:
+    name = path.name
+    if name in CATALOG_NAMES or any(fnmatch.fnmatch(repo_rel, g) for g in extra_catalog):
+        return "catalog"
+    if name == SKILL_NAME:
+        return "skill"
+    if name in AGENTS_NAMES:
+        return "agents"
+    if explicit and path.suffix in (".yaml", ".yml") and not repo_rel.startswith("api/"):
+        return "catalog"  # a YAML file named on the command line is linted as a catalog file
+    if explicit:
+        return "repo-file"  # e.g. api/openapi.yaml from pre-commit: repository rules look at it
+    return None
+
+
+def git_root(start: Path, boundary: Path | None = None) -> Path | None:
+    """Nearest folder at or above `start` that holds `.git`, not climbing past `boundary`."""
+    for d in (start, *start.parents):
+        if (d / ".git").exists():
+            return d
+        if boundary is not None and d == boundary:
+            return None
+    return None
+
+
+class Discovery:
+    """Maps paths to targets, sharing one Repo object per repository root."""
+
+    def __init__(self, cwd: Path, root: Path | None = None, extra_catalog: list[str] | None = None,
+                 exclude: list[str] | None = None) -> None:
+        self.cwd = cwd
+        self.root = root.resolve() if root else None
+        self.extra_catalog = extra_catalog or []
+        self.exclude = exclude or []
+        self.repos: dict[Path, Repo] = {}
+
+    def repo(self, root: Path) -> Repo:
+        got = self.repos.get(root)
+        if got is None:
+            got = self.repos[root] = Repo(root)
+        return got
+
+    def _excluded(self, rel: str) -> bool:
+        return any(fnmatch.fnmatch(rel, g) for g in self.exclude)
+
+    def targets(self, paths: list[str]) -> list[Target]:
+        if not paths:
+            start = self.root or git_root(self.cwd) or self.cwd
+            paths = [str(start)]
+        out: dict[Path, Target] = {}
+        for raw in paths:
+            p = (self.cwd / raw).absolute()
+            if not p.exists() and not p.is_symlink():
+                raise UsageError(f"{raw}: no such file or directory")
+            if p.is_dir():
+                self._scan_dir(p, out)
+            else:
+                root = self.root or git_root(p.parent) or (self.cwd if p.is_relative_to(self.cwd) else p.parent)
+                repo = self.repo(root)
+                rel = p.relative_to(root).as_posix() if p.is_relative_to(root) else p.name
+                kind = kind_of(p, True, self.extra_catalog, rel)
+                if kind and not self._excluded(rel):
+                    out[p] = Target(p, kind, repo)
+        return sorted(out.values(), key=lambda t: t.path)
+
+    def _scan_dir(self, top: Path, out: dict[Path, Target]) -> None:
+        for p in walk(top):
+            # A `.git` below the folder marks a repository; otherwise the folder itself is one.
+            root = self.root or git_root(p.parent, top) or top
+            rel = p.relative_to(root).as_posix() if p.is_relative_to(root) else p.name
+            kind = kind_of(p, False, self.extra_catalog, rel)
+            if kind and not self._excluded(rel):
+                out[p] = Target(p, kind, self.repo(root))

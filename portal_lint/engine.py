@@ -1,0 +1,218 @@
+"""discover → parse → check → diagnostics: the library entry point the CLI is a thin layer over."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from portal_lint import config as config_mod
+from portal_lint import registry, suppress
+from portal_lint.diagnostic import SEVERITY_RANK, Diagnostic, Finding, Span
+from portal_lint.discover import Discovery, Target
+from portal_lint.model import InputError, Repo, SourceFile, posix_rel, read_text
+from portal_lint.parse.yaml12 import SyntaxProblem, YamlDoc
+from portal_lint.registry import Rule, RuleContext
+
+Subject = tuple[str, Any, SourceFile]  # (what rules it is for, the subject, the file it is in)
+Loader = Callable[[Target, "Run"], Iterable[Subject]]
+
+
+@dataclass
+class Result:
+    diagnostics: list[Diagnostic]
+    files: int
+    notices: list[str] = field(default_factory=list)  # run-level facts, e.g. checks skipped
+    internal_errors: list[str] = field(default_factory=list)
+    fail_on: str = "error"
+
+    def count(self, severity: str) -> int:
+        return sum(d.severity == severity for d in self.diagnostics)
+
+    def failed(self, fail_on: str) -> bool:
+        floor = SEVERITY_RANK[fail_on]
+        return any(SEVERITY_RANK[d.severity] >= floor for d in self.diagnostics)
+
+
+@dataclass
+class Run:
+    """State shared by the rules of one run (config, catalog index, per-family caches)."""
+
+    cwd: Path
+    config: config_mod.Config
+    by_subject: dict[str, list[tuple[Rule, RuleContext]]]
+    index: Any = None  # portal_lint.catalog.index.EntityIndex when a snapshot or catalog is given
+    strict: bool = False  # tests: let a rule's exception propagate instead of reporting it
+    notices: list[str] = field(default_factory=list)
+    internal_errors: list[str] = field(default_factory=list)
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def notice(self, text: str) -> None:
+        if text not in self.notices:
+            self.notices.append(text)
+
+
+def load_catalog_subjects(target: Target, run: Run) -> Iterable[Subject]:
+    try:
+        cf = target.repo.load_catalog(target.path)
+    except InputError as exc:
+        # Unreadable input is a finding on the file (YML006), never a traceback.
+        doc = YamlDoc(0, 0, limit=SyntaxProblem(f"{target.path.name} {exc}", Span(0, 0, 0, 0)))
+        yield "yaml-doc", doc, SourceFile(target.path, target.repo, "")
+        return
+    for doc in cf.docs:
+        yield "yaml-doc", doc, cf.source
+    for entity in cf.entities:
+        yield "entity", entity, cf.source
+
+
+LOADERS: dict[str, Loader] = {"catalog": load_catalog_subjects}
+
+
+def select_rules(cfg: config_mod.Config, select: Sequence[str], ignore: Sequence[str]) -> list[str]:
+    rules = registry.all_rules()
+    chosen_tokens = list(select) or cfg.get("select")
+    if chosen_tokens:
+        chosen = {c for t in chosen_tokens for c in registry.lookup(t)}
+    else:
+        chosen = {c for c, r in rules.items() if r.meta.enabled}
+    for token in [*cfg.get("ignore"), *ignore]:
+        chosen -= set(registry.lookup(token))
+    return sorted(chosen)
+
+
+def bind(cfg: config_mod.Config, codes: Iterable[str], run: Run) -> None:
+    rules = registry.all_rules()
+    overrides = {c: lvl for t, lvl in cfg.get("severity").items() for c in registry.lookup(t)}
+    for code in codes:
+        rule = rules[code]
+        meta = rule.meta
+        if code in overrides:
+            meta = _with_severity(meta, overrides[code])
+            rule = Rule(meta, rule.check)
+        ctx = RuleContext(meta, cfg.rule_options(meta), run)
+        run.by_subject.setdefault(meta.subject, []).append((rule, ctx))
+
+
+def _with_severity(meta: registry.RuleMeta, level: str) -> registry.RuleMeta:
+    from dataclasses import replace
+
+    return replace(meta, severity=level)  # type: ignore[arg-type]
+
+
+class _Collector:
+    """Stamps findings into diagnostics and applies inline suppressions."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.out: list[Diagnostic] = []
+        self.suppressions: dict[Path, suppress.Suppressions] = {}
+        metas = registry.load_metadata()
+        self.resolve = {k: (m.code, m.name) for m in metas.values() for k in (m.code, m.name)}
+
+    def sup_for(self, path: Path, text: str | None) -> suppress.Suppressions:
+        got = self.suppressions.get(path)
+        if got is None:
+            if text is None:
+                try:
+                    text = read_text(path)
+                except InputError:
+                    text = ""
+            got = self.suppressions[path] = suppress.parse(text, self.resolve)
+        return got
+
+    def add(self, rule: Rule, finding: Finding, sf: SourceFile | None, repo: Repo) -> None:
+        meta = rule.meta
+        if finding.path is not None:
+            abs_path = repo.root / finding.path
+            text = sf.text if sf is not None and sf.path == abs_path else None
+        else:
+            assert sf is not None
+            abs_path, text = sf.path, sf.text
+        span = finding.span
+        line = span.line + 1
+        if self.sup_for(abs_path, text).covers(meta.code, meta.name, line):
+            return
+        end_line, end_col = span.end_line + 1, span.end_col + 1
+        if (end_line, end_col) <= (line, span.col + 1):
+            end_line, end_col = line, span.col + 2  # never an empty region: editors hide those
+        self.out.append(
+            Diagnostic(
+                code=meta.code,
+                name=meta.name,
+                severity=meta.severity,
+                message=finding.message,
+                path=posix_rel(abs_path, self.run.cwd),
+                line=line,
+                column=span.col + 1,
+                end_line=end_line,
+                end_column=end_col,
+                pointer=finding.pointer,
+                fix=finding.fix,
+                related=finding.related,
+                standard=meta.standard,
+                repo_path=posix_rel(abs_path, repo.root),
+            )
+        )
+
+    def run_rules(self, on: str, subject: Any, sf: SourceFile | None, repo: Repo) -> None:
+        for rule, ctx in self.run.by_subject.get(on, ()):
+            try:
+                for finding in rule.check(subject, ctx):
+                    self.add(rule, finding, sf, repo)
+            except Exception as exc:
+                if self.run.strict:
+                    raise
+                where = sf.rel if sf is not None else str(repo.root)
+                self.run.internal_errors.append(
+                    f"internal error in {rule.meta.code} on {where}: {type(exc).__name__}: {exc}"
+                )
+
+
+def lint(
+    paths: Sequence[str] = (),
+    *,
+    cwd: Path | None = None,
+    cfg: config_mod.Config | None = None,
+    config_path: Path | None = None,
+    root: Path | None = None,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    index: Any = None,
+    strict: bool = False,
+) -> Result:
+    """Lint `paths` (default: the current repository) and return every finding, sorted."""
+    cwd = (cwd or Path.cwd()).absolute()
+    if cfg is None:
+        first = (cwd / paths[0]) if paths else cwd
+        base = root or first if first.is_dir() else first.parent
+        from portal_lint.discover import git_root
+
+        cfg = config_mod.load(git_root(base.absolute()) or base.absolute(), config_path)
+    run = Run(cwd, cfg, {}, index=index, strict=strict)
+    bind(cfg, select_rules(cfg, select, ignore), run)
+    discovery = Discovery(cwd, root, cfg.get("catalog-files"), cfg.get("exclude"))
+    targets = discovery.targets(list(paths))
+    col = _Collector(run)
+    touched: dict[Path, Repo] = {}
+    for target in targets:
+        touched[target.repo.root] = target.repo
+        loader = LOADERS.get(target.kind)
+        if loader is None:
+            continue
+        sf = None
+        for on, subject, sf in loader(target, run):
+            col.run_rules(on, subject, sf, target.repo)
+        if sf is not None:
+            col.sup_for(sf.path, sf.text)  # so unknown codes in its suppressions are reported
+    run.cache["suppressions"] = col.suppressions
+    for repo in touched.values():
+        col.run_rules("repo", repo, None, repo)
+    diags = sorted(set(col.out), key=lambda d: d.sort_key)
+    return Result(diags, len(targets), run.notices, run.internal_errors, cfg.get("fail-on"))
+
+
+def warn(text: str) -> None:
+    print(f"portal-lint: {text}", file=sys.stderr)

@@ -1,0 +1,197 @@
+"""What rules look at: source files, repositories and catalog entities."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from portal_lint.parse.tree import PMap
+from portal_lint.parse.yaml12 import YamlDoc, parse_yaml
+
+CATALOG_NAMES = frozenset({"catalog-info.yaml", "catalog-info.yml"})
+# Folders no repository wants linted; hidden folders are skipped too, except where skills live.
+SKIP_DIRS = frozenset({"node_modules", "__pycache__", "venv", "site-packages", "dist", "build"})
+HIDDEN_ALLOWED = frozenset({".agents", ".codex", ".claude", ".github"})
+
+
+class InputError(Exception):
+    """A file that cannot be read as text; becomes a YML006/… finding, never a traceback."""
+
+
+def posix_rel(path: Path, base: Path) -> str:
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+@dataclass(eq=False)
+class SourceFile:
+    path: Path  # absolute
+    repo: Repo
+    text: str = ""
+
+    @cached_property
+    def rel(self) -> str:
+        """POSIX path relative to the repository root (what SARIF and policies use)."""
+        return posix_rel(self.path, self.repo.root)
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.text.split("\n")
+
+
+@dataclass(eq=False)
+class Entity:
+    """One catalog document that parsed to a mapping."""
+
+    doc: YamlDoc
+    file: SourceFile
+
+    @property
+    def raw(self) -> PMap:
+        root: PMap = self.doc.root
+        return root
+
+    @cached_property
+    def metadata(self) -> PMap | None:
+        m = self.raw.get("metadata")
+        return m if isinstance(m, PMap) else None
+
+    @cached_property
+    def spec(self) -> PMap | None:
+        s = self.raw.get("spec")
+        return s if isinstance(s, PMap) else None
+
+    @property
+    def kind(self) -> str | None:
+        k = self.raw.get("kind")
+        return k if isinstance(k, str) else None
+
+    @property
+    def name(self) -> str | None:
+        n = self.metadata.get("name") if self.metadata is not None else None
+        return n if isinstance(n, str) else None
+
+    @property
+    def namespace(self) -> str:
+        ns = self.metadata.get("namespace") if self.metadata is not None else None
+        return ns if isinstance(ns, str) and ns else "default"
+
+    @property
+    def ref(self) -> str | None:
+        """`kind:namespace/name`, lower-cased as the catalog keys it; None without kind or name."""
+        if not self.kind or not self.name:
+            return None
+        return f"{self.kind}:{self.namespace}/{self.name}".lower()
+
+    def annotation(self, key: str) -> Any:
+        ann = self.metadata.get("annotations") if self.metadata is not None else None
+        return ann.get(key) if isinstance(ann, dict) else None
+
+
+@dataclass(eq=False)
+class Repo:
+    """A repository: the nearest folder holding `.git`, or the folder the user pointed at."""
+
+    root: Path
+    _parsed: dict[Path, CatalogFile | InputError] = field(default_factory=dict)
+    _catalog_paths: list[Path] | None = None
+    _entities: list[Entity] | None = None
+
+    def load_catalog(self, path: Path) -> CatalogFile:
+        """Read and parse a catalog file once per run; raises InputError for unreadable ones."""
+        got = self._parsed.get(path)
+        if got is None:
+            try:
+                sf = SourceFile(path, self, read_text(path))
+                docs = parse_yaml(sf.text)
+                got = CatalogFile(sf, docs, [Entity(d, sf) for d in docs if d.ok and isinstance(d.root, PMap)])
+            except InputError as exc:
+                got = exc
+            self._parsed[path] = got
+        if isinstance(got, InputError):
+            raise got
+        return got
+
+    def catalog_paths(self) -> list[Path]:
+        """Every catalog file in the repository, also those a pre-commit run did not pass."""
+        if self._catalog_paths is None:
+            self._catalog_paths = sorted(p for p in walk(self.root) if p.name in CATALOG_NAMES)
+        return self._catalog_paths
+
+    def entities(self) -> list[Entity]:
+        """Entities of every catalog file in the repository (parsed once, shared by rules)."""
+        if self._entities is None:
+            out: list[Entity] = []
+            paths = dict.fromkeys([*self.catalog_paths(), *(p for p in self._parsed)])
+            for path in paths:
+                try:
+                    out.extend(self.load_catalog(path).entities)
+                except InputError:
+                    continue
+            self._entities = out
+        return self._entities
+
+    def exists(self, rel: str) -> bool:
+        return (self.root / rel).exists()
+
+
+@dataclass(eq=False)
+class CatalogFile:
+    source: SourceFile
+    docs: list[YamlDoc]
+    entities: list[Entity]
+
+
+MAX_BYTES = 10 * 1024 * 1024
+
+
+def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
+    """UTF-8 text of a file, or InputError saying in one line why it is not lintable."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(f"file is {size / 1048576:.1f} MiB, over the {max_bytes // 1048576} MiB limit")
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise InputError("is a directory, not a file") from None
+    except OSError as exc:
+        raise InputError(f"cannot be read: {exc.strerror or exc}") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError("is UTF-16; Backstage reads catalog files as UTF-8: re-save it as UTF-8")
+    if b"\0" in data:
+        raise InputError("contains NUL bytes: it looks like a binary file")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(f"is not valid UTF-8 (first bad byte on line {line}): re-save it as UTF-8") from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def walk(root: Path) -> list[Path]:
+    """Files below root, without following directory symlinks (no loops, no escapes)."""
+    out: list[Path] = []
+    stack = [str(root)]
+    while stack:
+        top = stack.pop()
+        try:
+            entries = list(os.scandir(top))
+        except OSError:
+            continue
+        for e in entries:
+            name = e.name
+            try:
+                if e.is_dir(follow_symlinks=False):
+                    if name in SKIP_DIRS or (name.startswith(".") and name not in HIDDEN_ALLOWED):
+                        continue
+                    stack.append(e.path)
+                elif e.is_file() or e.is_symlink():
+                    out.append(Path(e.path))
+            except OSError:
+                continue
+    return out

@@ -1,0 +1,1 @@
+"""Parsers that keep source positions: YAML as Backstage reads it, and Markdown."""

@@ -1,0 +1,311 @@
+"""YAML 1.2 (core schema) with positions, read the way Backstage's `yaml` v2 parser reads it.
+
+PyYAML's C composer gives nodes with marks; its resolver is YAML 1.1, so the node tags are
+only used to notice where a YAML 1.1 tool would read a plain scalar differently. Values
+are resolved here with the 1.2 core schema: `yes`/`on` and dates stay strings, `<<` is an
+ordinary key, and duplicate keys are reported (Backstage rejects the document).
+
+PyYAML stops a stream at its first error, but Backstage drops only the broken document.
+Document markers (`---`, `...`) at column 0 can never be content (YAML's c-forbidden
+lines), so the text is split there and each document is composed with its line offset.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from portal_lint.diagnostic import Span
+from portal_lint.parse.tree import PMap, PSeq
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - libyaml is part of every PyYAML wheel we support
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_DEPTH = 200
+MAX_EXPANDED_NODES = 100_000
+
+_T = "tag:yaml.org,2002:"
+_NULL = re.compile(r"~|null|Null|NULL|")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"[-+]?[0-9]+")
+_OCT = re.compile(r"0o[0-7]+")
+_HEX = re.compile(r"0x[0-9a-fA-F]+")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)")
+_NAN = re.compile(r"\.(?:nan|NaN|NAN)")
+_PLAIN_TAGS = frozenset(
+    _T + t for t in ("str", "null", "bool", "int", "float", "timestamp", "merge", "value")
+)
+_MARKER = re.compile(r"(?:---|\.\.\.)(?:[ \t]|$)")
+
+
+@dataclass(slots=True)
+class SyntaxProblem:
+    message: str
+    span: Span
+
+
+@dataclass(slots=True)
+class YamlDoc:
+    """One document of a YAML file, with what the parse noticed on the way."""
+
+    index: int
+    start_line: int
+    root: Any = None
+    root_span: Span = Span(0, 0, 0, 0)
+    syntax: SyntaxProblem | None = None
+    limit: SyntaxProblem | None = None
+    duplicates: list[tuple[str, Span, Span]] = field(default_factory=list)  # key, dup, first
+    merges: list[Span] = field(default_factory=list)
+    ambiguities: list[tuple[str, str, Span]] = field(default_factory=list)  # text, 1.1 reading
+    empty: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Parsed into a value Backstage would see (rules past YML may look at it)."""
+        return self.syntax is None and self.limit is None and not self.empty
+
+
+def resolve_plain(text: str) -> Any:
+    """A plain scalar's value under the YAML 1.2 core schema (as `yaml` v2 resolves it)."""
+    if not text or text[0] in "-+.0123456789~nNtTfF":
+        if _NULL.fullmatch(text):
+            return None
+        b = _BOOL.get(text)
+        if b is not None:
+            return b
+        if _INT.fullmatch(text):
+            return int(text)
+        if _OCT.fullmatch(text):
+            return int(text[2:], 8)
+        if _HEX.fullmatch(text):
+            return int(text[2:], 16)
+        if _FLOAT.fullmatch(text):
+            return float(text)
+        if _INF.fullmatch(text):
+            return -math.inf if text[0] == "-" else math.inf
+        if _NAN.fullmatch(text):
+            return math.nan
+    return text
+
+
+def js_key(value: Any) -> str:
+    """The property name JavaScript gives a mapping key once the document becomes an object."""
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return str(int(value))
+    return str(value)
+
+
+def _reading_11(node: ScalarNode, value: Any) -> str | None:
+    """How a YAML 1.1 tool (PyYAML, js-yaml's default, Go yaml.v2) reads this plain scalar,
+    when that differs from the 1.2 value."""
+    tag = node.tag
+    if tag == _T + "bool" and isinstance(value, str):
+        return "a boolean"
+    if tag == _T + "timestamp":
+        return "a date"
+    text = node.value
+    if tag == _T + "int" and ("_" in text or ":" in text or text.lstrip("+-").startswith(("0b", "0")))  \
+            and text.lstrip("+-") != "0":
+        return "a different number"
+    if tag == _T + "float" and ("_" in text or ":" in text):
+        return "a different number"
+    return None
+
+
+class _Builder:
+    """Turns one composed node graph into PMap/PSeq/scalars, bounded in depth and size."""
+
+    __slots__ = ("doc", "line0", "memo", "sizes", "active")
+
+    def __init__(self, doc: YamlDoc, line0: int) -> None:
+        self.doc = doc
+        self.line0 = line0
+        self.memo: dict[int, Any] = {}
+        self.sizes: dict[int, int] = {}
+        self.active: set[int] = set()
+
+    def span(self, node: Node) -> Span:
+        s, e = node.start_mark, node.end_mark
+        return Span(s.line + self.line0, s.column, e.line + self.line0, e.column)
+
+    def expanded_size(self, node: Node, depth: int = 0) -> int:
+        """Nodes the document would have with every alias expanded (memoised: O(graph))."""
+        key = id(node)
+        got = self.sizes.get(key)
+        if got is not None:
+            return got
+        if key in self.active:
+            raise _Cycle(node)
+        if depth > MAX_DEPTH:
+            raise _TooDeep(node)
+        self.active.add(key)
+        total = 1
+        if isinstance(node, MappingNode):
+            for k, v in node.value:
+                total += self.expanded_size(k, depth + 1) + self.expanded_size(v, depth + 1)
+        elif isinstance(node, SequenceNode):
+            for item in node.value:
+                total += self.expanded_size(item, depth + 1)
+        self.active.discard(key)
+        self.sizes[key] = total
+        return total
+
+    def build(self, node: Node, depth: int) -> Any:
+        key = id(node)
+        if key in self.memo:  # an alias: share the value, the size check bounded the fan-out
+            return self.memo[key]
+        if depth > MAX_DEPTH:
+            raise _TooDeep(node)
+        if isinstance(node, ScalarNode):
+            value = self.scalar(node)
+        elif isinstance(node, MappingNode):
+            value = self.mapping(node, depth)
+        else:
+            assert isinstance(node, SequenceNode)
+            seq = PSeq(self.span(node))
+            for item in node.value:
+                seq.append(self.build(item, depth + 1))
+                seq.item_spans.append(self.span(item))
+            value = seq
+        self.memo[key] = value
+        return value
+
+    def scalar(self, node: ScalarNode) -> Any:
+        if node.style or node.tag not in _PLAIN_TAGS:
+            return node.value  # quoted, block, or explicitly tagged: a string as Backstage sees it
+        value = resolve_plain(node.value)
+        reading = _reading_11(node, value)
+        if reading is not None:
+            self.doc.ambiguities.append((node.value, reading, self.span(node)))
+        return value
+
+    def mapping(self, node: MappingNode, depth: int) -> PMap:
+        out = PMap(self.span(node))
+        for knode, vnode in node.value:
+            kspan = self.span(knode)
+            if isinstance(knode, ScalarNode):
+                if knode.tag == _T + "merge" and not knode.style:
+                    self.doc.merges.append(kspan)
+                key = js_key(self.scalar(knode))
+            else:
+                key = js_key(self.build(knode, depth + 1))
+            if key in out.key_spans:
+                self.doc.duplicates.append((key, kspan, out.key_spans[key]))
+                continue
+            out[key] = self.build(vnode, depth + 1)
+            out.key_spans[key] = kspan
+            out.value_spans[key] = self.span(vnode)
+        return out
+
+
+class _Cycle(Exception):
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+
+class _TooDeep(Exception):
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+
+def split_documents(text: str) -> list[tuple[int, str]]:
+    """(first line, text) of each document chunk; see the module docstring for why."""
+    lines = text.split("\n")
+    chunks: list[tuple[int, str]] = []
+    start = 0
+    has_content = False
+    for i, line in enumerate(lines):
+        if line.startswith(("---", "...")) and _MARKER.match(line):
+            if line.startswith("---") and has_content:
+                chunks.append((start, "\n".join(lines[start:i])))
+                start, has_content = i, False
+            has_content = has_content or line.startswith("---")
+            if line.startswith("...") and has_content:
+                chunks.append((start, "\n".join(lines[start : i + 1])))
+                start, has_content = i + 1, False
+        elif not has_content:
+            stripped = line.lstrip()
+            has_content = bool(stripped) and not stripped.startswith(("#", "%"))
+    if start < len(lines):
+        chunks.append((start, "\n".join(lines[start:])))
+    return chunks
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, line0: int, last_line: int) -> SyntaxProblem:
+    problem = exc.problem or "invalid YAML"
+    mark, ctx = exc.problem_mark, exc.context_mark
+    # An unclosed quote or bracket is noticed far below (often at the end of the document);
+    # the place to fix is where it was opened. Other contexts point at the right line already.
+    opened = exc.context is not None and ("quoted" in exc.context or "flow" in exc.context)
+    where = ctx if (opened and ctx is not None) or mark is None else mark
+    detail = f"{problem} ({exc.context})" if exc.context else problem
+    if where is ctx and mark is not None and ctx is not None and mark.line != ctx.line:
+        detail = f"{exc.context}: {problem} (noticed at line {mark.line + line0 + 1})"
+    if where is None:
+        return SyntaxProblem(detail, Span(line0, 0, line0, 0))
+    # libyaml puts end-of-stream one line past a chunk without a final newline.
+    line = min(where.line + line0, last_line)
+    return SyntaxProblem(detail, Span(line, where.column, line, where.column + 1))
+
+
+def parse_yaml(text: str) -> list[YamlDoc]:
+    """Every document of a YAML text; a broken one carries its problem and the others parse."""
+    docs: list[YamlDoc] = []
+    for line0, chunk in split_documents(text):
+        try:
+            nodes = list(yaml.compose_all(chunk, Loader=_Loader))
+        except yaml.MarkedYAMLError as exc:
+            doc = YamlDoc(len(docs), line0)
+            doc.syntax = _syntax_problem(exc, line0, line0 + chunk.count("\n"))
+            docs.append(doc)
+            continue
+        except (yaml.YAMLError, ValueError) as exc:  # reader errors: control characters and the like
+            doc = YamlDoc(len(docs), line0)
+            doc.syntax = SyntaxProblem(str(exc).splitlines()[0], Span(line0, 0, line0, 0))
+            docs.append(doc)
+            continue
+        for node in nodes:
+            docs.append(_build_document(node, len(docs), line0))
+    return docs
+
+
+def _build_document(node: Node | None, index: int, line0: int) -> YamlDoc:
+    if node is None:
+        return YamlDoc(index, line0, empty=True)
+    doc = YamlDoc(index, line0 + node.start_mark.line)
+    builder = _Builder(doc, line0)
+    doc.root_span = builder.span(node)
+    try:
+        size = builder.expanded_size(node)
+        if size > MAX_EXPANDED_NODES:
+            doc.limit = SyntaxProblem(
+                f"aliases expand this document to {size:,} nodes (limit {MAX_EXPANDED_NODES:,}); "
+                "this looks like an alias bomb",
+                doc.root_span,
+            )
+            return doc
+        root = builder.build(node, 0)
+    except _Cycle as exc:
+        doc.limit = SyntaxProblem("an alias refers to the node that contains it", builder.span(exc.node))
+        return doc
+    except _TooDeep as exc:
+        doc.limit = SyntaxProblem(f"nesting is deeper than {MAX_DEPTH} levels", builder.span(exc.node))
+        return doc
+    if root is None and isinstance(node, ScalarNode) and not node.style:
+        doc.empty = True  # `--- null` / `--- ~`: Backstage ignores it like an empty document
+    doc.root = root
+    return doc

@@ -1,0 +1,53 @@
+"""Inline suppressions: `# portal-lint: disable=CODE[,CODE]` and `disable-file=`.
+
+A `disable=` comment silences its own line and the line below it, so it can stand on the
+line above a key (as in most linters) or at its end. In Markdown the same words go in an
+HTML comment: `<!-- portal-lint: disable=AGT002 -->`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_DIRECTIVE = re.compile(r"portal-lint:\s*(disable-file|disable)\s*=\s*([A-Za-z0-9_,\- ]+)")
+
+
+@dataclass
+class Suppressions:
+    by_line: dict[int, set[str]] = field(default_factory=dict)  # 1-based line → codes
+    whole_file: set[str] = field(default_factory=set)
+    # (line, col, token) of every token that names no rule, for POL003
+    unknown: list[tuple[int, int, str]] = field(default_factory=list)
+
+    def covers(self, code: str, name: str, line: int) -> bool:
+        if code in self.whole_file or name in self.whole_file or "all" in self.whole_file:
+            return True
+        got = self.by_line.get(line)
+        return got is not None and (code in got or name in got or "all" in got)
+
+
+def parse(text: str, resolve: dict[str, tuple[str, str]]) -> Suppressions:
+    """`resolve` maps a code or name to (code, name); anything else is recorded as unknown."""
+    sup = Suppressions()
+    if "portal-lint:" not in text:
+        return sup
+    for i, line in enumerate(text.split("\n"), start=1):
+        if "portal-lint:" not in line:
+            continue
+        for m in _DIRECTIVE.finditer(line):
+            codes: set[str] = set()
+            for token in (t.strip() for t in m.group(2).split(",")):
+                if not token:
+                    continue
+                hit = resolve.get(token.upper()) or resolve.get(token.lower())
+                if hit is None and token.lower() != "all":
+                    sup.unknown.append((i, line.index(token, m.start(2)) + 1, token))
+                    continue
+                codes.update(hit if hit else ("all",))
+            if m.group(1) == "disable-file":
+                sup.whole_file |= codes
+            else:
+                sup.by_line.setdefault(i, set()).update(codes)
+                sup.by_line.setdefault(i + 1, set()).update(codes)
+    return sup

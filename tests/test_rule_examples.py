@@ -1,0 +1,34 @@
+"""Every rule's documented bad example fails at the marked line; its good example is clean."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from portal_lint.registry import load_metadata
+from tests.expectations import expectations, found, lint_repo
+
+METAS = list(load_metadata().values())
+
+
+def _write(root: Path, rel: str, text: str) -> Path:
+    (root / ".git").mkdir(parents=True, exist_ok=True)
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("meta", METAS, ids=[m.code for m in METAS])
+def test_bad_example_reports_the_rule_at_the_marked_line(meta, tmp_path: Path) -> None:
+    root = _write(tmp_path, meta.bad_path, meta.bad)
+    want = expectations(root)
+    assert any(code == meta.code for _, _, code in want), f"{meta.code}: bad example marks no `expect: {meta.code}`"
+    assert found(lint_repo(root)) == want
+
+
+@pytest.mark.parametrize("meta", METAS, ids=[m.code for m in METAS])
+def test_good_example_is_clean(meta, tmp_path: Path) -> None:
+    root = _write(tmp_path, meta.bad_path, meta.good)
+    assert found(lint_repo(root)) == set()
