@@ -25,17 +25,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = argparse.ArgumentParser(
         prog="portal-lint",
-        description="Lint catalog-info.yaml, AGENTS.md and SKILL.md against Backstage and your portal's standards.",
+        description="Lint catalog-info.yaml, AGENTS.md and SKILL.md against Backstage and your portal's "
+        "standards.",
         epilog="commands: " + "; ".join(f"portal-lint {k}: {v[1]}" for k, v in COMMANDS.items()),
     )
     p.add_argument("paths", nargs="*", help="files or folders (default: the current repository)")
     p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     p.add_argument("--output", "-o", type=Path, help="write the report to this file instead of stdout")
-    p.add_argument("--select", action="append", default=[], metavar="CODES",
-                   help="only these rules (codes, names or families; comma-separated, repeatable)")
+    p.add_argument(
+        "--select",
+        action="append",
+        default=[],
+        metavar="CODES",
+        help="only these rules (codes, names or families; comma-separated, repeatable)",
+    )
     p.add_argument("--ignore", action="append", default=[], metavar="CODES", help="skip these rules")
-    p.add_argument("--fail-on", choices=("error", "warning", "note"),
-                   help="lowest severity that makes the exit code 1 (default: error)")
+    p.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "note"),
+        help="lowest severity that makes the exit code 1 (default: error)",
+    )
     p.add_argument("--config", type=Path, help="config file (default: .portal-lint.yaml or pyproject.toml)")
     p.add_argument("--root", type=Path, help="repository root (default: nearest folder with .git)")
     p.add_argument("--no-color", action="store_true", help="no colours in text output")
@@ -60,7 +69,9 @@ def lint_main(argv: Sequence[str]) -> int:
             print(f"portal-lint: unknown rule `{token}` (see `portal-lint rule`)", file=sys.stderr)
             return 2
     try:
-        result = engine.lint(args.paths, config_path=args.config, root=args.root, select=select, ignore=ignore)
+        result = engine.lint(
+            args.paths, config_path=args.config, root=args.root, select=select, ignore=ignore
+        )
     except (ConfigError, UsageError) as exc:
         print(f"portal-lint: {exc}", file=sys.stderr)
         return 2

@@ -96,7 +96,9 @@ def validate(values: dict[str, Any], source: str, text: str) -> Config:
                 raise fail(key, f"`{key}` names an unknown rule `{token}`")
     for token, level in values.get("severity", {}).items():
         if not registry.lookup(token) or level not in LEVELS:
-            raise fail(token, f"severity override `{token}: {level}` needs a known rule and error|warning|note")
+            raise fail(
+                token, f"severity override `{token}: {level}` needs a known rule and error|warning|note"
+            )
     for token, opts in values.get("rules", {}).items():
         codes = registry.lookup(token)
         if len(codes) != 1 or not isinstance(opts, dict):

@@ -51,8 +51,13 @@ def git_root(start: Path, boundary: Path | None = None) -> Path | None:
 class Discovery:
     """Maps paths to targets, sharing one Repo object per repository root."""
 
-    def __init__(self, cwd: Path, root: Path | None = None, extra_catalog: list[str] | None = None,
-                 exclude: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        cwd: Path,
+        root: Path | None = None,
+        extra_catalog: list[str] | None = None,
+        exclude: list[str] | None = None,
+    ) -> None:
         self.cwd = cwd
         self.root = root.resolve() if root else None
         self.extra_catalog = extra_catalog or []
@@ -80,7 +85,9 @@ class Discovery:
             if p.is_dir():
                 self._scan_dir(p, out)
             else:
-                root = self.root or git_root(p.parent) or (self.cwd if p.is_relative_to(self.cwd) else p.parent)
+                root = (
+                    self.root or git_root(p.parent) or (self.cwd if p.is_relative_to(self.cwd) else p.parent)
+                )
                 repo = self.repo(root)
                 rel = p.relative_to(root).as_posix() if p.is_relative_to(root) else p.name
                 kind = kind_of(p, True, self.extra_catalog, rel)

@@ -109,7 +109,9 @@ class Repo:
             try:
                 sf = SourceFile(path, self, read_text(path))
                 docs = parse_yaml(sf.text)
-                got = CatalogFile(sf, docs, [Entity(d, sf) for d in docs if d.ok and isinstance(d.root, PMap)])
+                got = CatalogFile(
+                    sf, docs, [Entity(d, sf) for d in docs if d.ok and isinstance(d.root, PMap)]
+                )
             except InputError as exc:
                 got = exc
             self._parsed[path] = got

@@ -24,7 +24,8 @@ def _write(root: Path, rel: str, text: str) -> Path:
 def test_bad_example_reports_the_rule_at_the_marked_line(meta, tmp_path: Path) -> None:
     root = _write(tmp_path, meta.bad_path, meta.bad)
     want = expectations(root)
-    assert any(code == meta.code for _, _, code in want), f"{meta.code}: bad example marks no `expect: {meta.code}`"
+    marked = any(code == meta.code for _, _, code in want)
+    assert marked, f"{meta.code}: the bad example marks no `expect: {meta.code}`"
     assert found(lint_repo(root)) == want
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from portal_lint.diagnostic import Finding
+from portal_lint.diagnostic import Finding, Fix
 from portal_lint.parse.tree import PMap
 from portal_lint.parse.yaml12 import YamlDoc
 from portal_lint.registry import RuleContext, rule
@@ -56,10 +56,12 @@ def yaml11_ambiguity(doc: YamlDoc, ctx: RuleContext) -> Iterator[Finding]:
     if not doc.ok:
         return
     for text, reading, span in doc.ambiguities:
+        quoted = f'"{text}"'
         yield Finding(
             f"`{text}` is a string to Backstage but {reading} to YAML 1.1 tools "
-            f"(PyYAML, many editors and scripts); quote it: \"{text}\"",
+            f"(PyYAML, many editors and scripts); quote it: {quoted}",
             span,
+            fix=Fix(f"quote the value: {quoted}", ((span, quoted),)),
         )
 
 

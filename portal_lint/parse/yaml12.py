@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from portal_lint.diagnostic import Span
+from portal_lint.diagnostic import FILE_START, Span
 from portal_lint.parse.tree import PMap, PSeq
 
 try:
@@ -59,7 +59,7 @@ class YamlDoc:
     index: int
     start_line: int
     root: Any = None
-    root_span: Span = Span(0, 0, 0, 0)
+    root_span: Span = FILE_START
     syntax: SyntaxProblem | None = None
     limit: SyntaxProblem | None = None
     duplicates: list[tuple[str, Span, Span]] = field(default_factory=list)  # key, dup, first
@@ -118,8 +118,11 @@ def _reading_11(node: ScalarNode, value: Any) -> str | None:
     if tag == _T + "timestamp":
         return "a date"
     text = node.value
-    if tag == _T + "int" and ("_" in text or ":" in text or text.lstrip("+-").startswith(("0b", "0")))  \
-            and text.lstrip("+-") != "0":
+    if (
+        tag == _T + "int"
+        and ("_" in text or ":" in text or text.lstrip("+-").startswith(("0b", "0")))
+        and text.lstrip("+-") != "0"
+    ):
         return "a different number"
     if tag == _T + "float" and ("_" in text or ":" in text):
         return "a different number"
@@ -129,7 +132,7 @@ def _reading_11(node: ScalarNode, value: Any) -> str | None:
 class _Builder:
     """Turns one composed node graph into PMap/PSeq/scalars, bounded in depth and size."""
 
-    __slots__ = ("doc", "line0", "memo", "sizes", "active")
+    __slots__ = ("active", "doc", "line0", "memo", "sizes")
 
     def __init__(self, doc: YamlDoc, line0: int) -> None:
         self.doc = doc

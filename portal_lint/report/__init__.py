@@ -1,26 +1,18 @@
-"""Formatters: pure functions from a lint result to text. Chosen by name."""
+"""Formatters: pure functions from a lint result to text, chosen by name."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import cast
 
 from portal_lint.engine import Result
 
 Formatter = Callable[[Result], str]
+_MODULES = {"text": "text", "json": "json_", "sarif": "sarif", "github": "github"}
+FORMATS = tuple(_MODULES)
 
 
 def get(name: str) -> Formatter:
-    if name == "text":
-        from portal_lint.report.text import render
-    elif name == "json":
-        from portal_lint.report.json_ import render
-    elif name == "sarif":
-        from portal_lint.report.sarif import render
-    elif name == "github":
-        from portal_lint.report.github import render
-    else:
-        raise ValueError(name)
-    return render
-
-
-FORMATS = ("text", "json", "sarif", "github")
+    """The `render` function of a format; imported on use so a run loads only its own."""
+    return cast(Formatter, importlib.import_module(f"portal_lint.report.{_MODULES[name]}").render)

@@ -25,7 +25,9 @@ def finding(d: Diagnostic) -> dict[str, Any]:
         "pointer": d.pointer,
         "fix": {"description": d.fix.description, "automatic": bool(d.fix.edits)} if d.fix else None,
         "standard": d.standard,
-        "related": [{"path": r.path, "line": r.line, "column": r.col, "message": r.message} for r in d.related],
+        "related": [
+            {"path": r.path, "line": r.line, "column": r.col, "message": r.message} for r in d.related
+        ],
     }
 
 

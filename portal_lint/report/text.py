@@ -35,7 +35,8 @@ def summary(result: Result) -> str:
     files = f"{result.files} file{'s' * (result.files != 1)}"
     if not result.diagnostics:
         return f"All clear: {files} checked, no findings."
-    return f"Found {e} error{'s' * (e != 1)}, {w} warning{'s' * (w != 1)}, {n} notice{'s' * (n != 1)} in {files}."
+    counts = f"{e} error{'s' * (e != 1)}, {w} warning{'s' * (w != 1)}, {n} notice{'s' * (n != 1)}"
+    return f"Found {counts} in {files}."
 
 
 def render(result: Result, color: bool | None = None) -> str:
