@@ -27,6 +27,7 @@ class Result:
     notices: list[str] = field(default_factory=list)  # run-level facts, e.g. checks skipped
     internal_errors: list[str] = field(default_factory=list)
     fail_on: str = "error"
+    cwd: Path | None = None  # what Diagnostic.path is relative to (SARIF derives repository roots from it)
 
     def count(self, severity: str) -> int:
         return sum(d.severity == severity for d in self.diagnostics)
@@ -211,7 +212,7 @@ def lint(
     for repo in touched.values():
         col.run_rules("repo", repo, None, repo)
     diags = sorted(set(col.out), key=lambda d: d.sort_key)
-    return Result(diags, len(targets), run.notices, run.internal_errors, cfg.get("fail-on"))
+    return Result(diags, len(targets), run.notices, run.internal_errors, cfg.get("fail-on"), cwd)
 
 
 def warn(text: str) -> None:
