@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from portal_lint import __version__
 
@@ -32,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", help="files or folders (default: the current repository)")
     p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     p.add_argument("--output", "-o", type=Path, help="write the report to this file instead of stdout")
+    p.add_argument("--report", action="append", default=[], metavar="FORMAT=FILE",
+                   help="also write the same run's findings in FORMAT to FILE (repeatable), "
+                   "e.g. --format github --report sarif=portal-lint.sarif")
     p.add_argument(
         "--select",
         action="append",
@@ -56,13 +60,34 @@ def _split(values: Sequence[str]) -> list[str]:
     return [t for v in values for t in v.split(",") if t.strip()]
 
 
+def _report_spec(parser: argparse.ArgumentParser, spec: str) -> tuple[str, Path]:
+    from portal_lint.report import FORMATS
+
+    fmt, sep, path = spec.partition("=")
+    if not sep or fmt not in FORMATS or not path:
+        parser.error(f"--report expects FORMAT=FILE with FORMAT one of {', '.join(FORMATS)}, not {spec!r}")
+    return fmt, Path(path)
+
+
+def _rendered(fmt: str, result: Any, color: bool) -> str:
+    from portal_lint import report
+
+    if fmt == "text":
+        from portal_lint.report.text import render
+
+        return render(result, color=color)
+    return report.get(fmt)(result)
+
+
 def lint_main(argv: Sequence[str]) -> int:
-    from portal_lint import engine, report
+    from portal_lint import engine
     from portal_lint.config import ConfigError
     from portal_lint.discover import UsageError
     from portal_lint.registry import lookup
 
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    reports = [_report_spec(parser, spec) for spec in args.report]
     select, ignore = _split(args.select), _split(args.ignore)
     for token in (*select, *ignore):
         if not lookup(token):
@@ -77,16 +102,16 @@ def lint_main(argv: Sequence[str]) -> int:
         return 2
     for err in result.internal_errors:
         print(f"portal-lint: {err} (please report this bug)", file=sys.stderr)
-    if args.format == "text":
-        from portal_lint.report.text import render, use_color
+    from portal_lint.report.text import use_color
 
-        out = render(result, color=args.output is None and use_color(sys.stdout.isatty(), args.no_color))
-    else:
-        out = report.get(args.format)(result)
+    color = args.output is None and use_color(sys.stdout.isatty(), args.no_color)
+    out = _rendered(args.format, result, color)
     if args.output:
         args.output.write_text(out, encoding="utf-8")
     else:
         sys.stdout.write(out)
+    for fmt, path in reports:
+        path.write_text(_rendered(fmt, result, color=False), encoding="utf-8")
     fail_on = args.fail_on or result.fail_on
     return 1 if result.failed(fail_on) else 0
 

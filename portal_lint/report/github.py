@@ -1,0 +1,60 @@
+"""GitHub Actions workflow commands: `::error file=…,line=…::message`, one per finding.
+
+The runner turns each into an inline annotation, but only the first 10 errors, 10 warnings and
+10 notices of a step (reference/integrations.md §b.2); the rest stay in the log. So every
+finding is printed and a closing plain line says how many were cut and where to see them all.
+"""
+
+from __future__ import annotations
+
+from portal_lint.diagnostic import Diagnostic
+from portal_lint.engine import Result
+from portal_lint.report.text import WORD
+
+ANNOTATIONS_PER_STEP = 10
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(kind: str, message: str, **props: str | int) -> str:
+    """`::kind k=v,…::message`, escaped as @actions/core does."""
+    params = ",".join(f"{k}={escape_property(str(v))}" for k, v in props.items())
+    return f"::{kind}{' ' + params if params else ''}::{escape_data(message)}"
+
+
+def annotation(d: Diagnostic) -> str:
+    props: dict[str, str | int] = {"file": d.repo_path or d.path, "line": d.line, "endLine": d.end_line}
+    # The runner drops col/endColumn when the region spans lines, so only single-line ones carry them.
+    if d.end_line == d.line:
+        props |= {"col": d.column, "endColumn": d.end_column}
+    props["title"] = f"{d.code} {d.name}"
+    return command(WORD[d.severity], d.message, **props)
+
+
+def summary(result: Result) -> str:
+    counts = {WORD[s]: result.count(s) for s in ("error", "warning", "note")}
+    text = "portal-lint: " + ", ".join(f"{n} {w}{'s' * (n != 1)}" for w, n in counts.items())
+    text += f" in {result.files} file{'s' * (result.files != 1)}."
+    hidden = {w: n - ANNOTATIONS_PER_STEP for w, n in counts.items() if n > ANNOTATIONS_PER_STEP}
+    if hidden:
+        cut = ", ".join(f"{n} {w}{'s' * (n != 1)}" for w, n in hidden.items())
+        text += (
+            f" GitHub shows {ANNOTATIONS_PER_STEP} annotations of each kind per step, so {cut} appear"
+            " only in this log; upload the SARIF report (`--format sarif` or `--report sarif=FILE`)"
+            " with github/codeql-action/upload-sarif to see every finding as a code scanning alert."
+        )
+    return text
+
+
+def render(result: Result) -> str:
+    lines = [annotation(d) for d in result.diagnostics]
+    lines += [command("notice", n, title="portal-lint") for n in result.notices]
+    lines += [command("error", e, title="portal-lint internal error") for e in result.internal_errors]
+    lines.append(summary(result))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,206 @@
+"""SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
+
+Shaped by what code scanning reads (reference/integrations.md §a): every rule with short and
+full description and help, repository-relative URIs under `%SRCROOT%`, `columnKind`, one run per
+file, no `automationDetails` (so the upload step's `category:` decides), at most 25,000 results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from portal_lint import __version__
+from portal_lint.diagnostic import SEVERITY_RANK, Diagnostic
+from portal_lint.engine import Result
+from portal_lint.registry import RuleMeta, load_metadata
+from portal_lint.ruledocs import render_rule
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/portal-lint/portal-lint"
+SRCROOT = "%SRCROOT%"
+FINGERPRINT_KEY = "portalLint/v1"
+# GitHub rejects a run with more results, and descriptions longer than this.
+MAX_RESULTS = 25_000
+MAX_DESCRIPTION = 1024
+# Messages may cite other lines ("first at line 9"); those numbers move with unrelated edits.
+_LINE_REF = re.compile(r"\b(lines?|column|col)\s+\d+")
+_PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "note": "recommendation"}
+
+Json = dict[str, Any]
+
+
+def _clip(text: str, limit: int = MAX_DESCRIPTION) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def rule_descriptor(meta: RuleMeta) -> Json:
+    tags = [meta.family.lower()]
+    if meta.standard:
+        tags.append("portal-standard")
+    return {
+        "id": meta.code,
+        "name": meta.name,
+        "shortDescription": {"text": _clip(meta.summary)},
+        "fullDescription": {"text": _clip(meta.why)},
+        "help": {
+            "text": f"{' '.join(meta.summary.split())}\n\nWhy: {' '.join(meta.why.split())}\n\n"
+            f"Fix: {' '.join(meta.fix.split())}",
+            "markdown": render_rule(meta),
+        },
+        "helpUri": meta.help_uri,
+        "defaultConfiguration": {"level": meta.severity, "enabled": meta.enabled},
+        "properties": {
+            "tags": tags,
+            "precision": "very-high",
+            "problem.severity": _PROBLEM_SEVERITY[meta.severity],
+        },
+    }
+
+
+def _root_of(d: Diagnostic, cwd: Path | None) -> Path | None:
+    """The repository root a diagnostic's `repo_path` is relative to, when it can be told."""
+    rel = PurePosixPath(d.repo_path)
+    if cwd is None or not d.repo_path or rel.is_absolute():
+        return None
+    path = Path(d.path) if Path(d.path).is_absolute() else cwd / d.path
+    n = len(rel.parts)
+    if path.parts[-n:] != rel.parts:
+        return None
+    return Path(*path.parts[:-n])
+
+
+class _Locator:
+    """Repository-relative URIs under %SRCROOT% for the run's main repository, absolute ones otherwise."""
+
+    def __init__(self, diagnostics: list[Diagnostic], cwd: Path | None) -> None:
+        self.roots = {d: _root_of(d, cwd) for d in diagnostics}
+        counts = Counter(r for r in self.roots.values() if r is not None)
+        self.main: Path | None = counts.most_common(1)[0][0] if counts else None
+
+    def artifact(self, d: Diagnostic, rel: str) -> Json:
+        root = self.roots[d]
+        if root is not None and root != self.main:
+            return {"uri": (root / rel).as_uri()}
+        if PurePosixPath(rel).is_absolute():
+            return {"uri": Path(rel).as_uri()}
+        return {"uri": rel, "uriBaseId": SRCROOT}
+
+    def base_ids(self) -> Json:
+        return {SRCROOT: {"uri": self.main.as_uri().rstrip("/") + "/"}} if self.main else {}
+
+
+def _fingerprints(diagnostics: list[Diagnostic]) -> dict[Diagnostic, str]:
+    """Identity without line numbers, so alerts survive edits elsewhere in the file.
+
+    Same rule, file, pointer and message twice in a file (rare) are told apart by their order.
+    """
+    seen: Counter[str] = Counter()
+    out = {}
+    for d in diagnostics:
+        message = _LINE_REF.sub(r"\1 #", d.message)
+        key = "\0".join((d.code, d.repo_path or d.path, d.pointer, message))
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+        out[d] = f"{digest}:{seen[digest]}"
+        seen[digest] += 1
+    return out
+
+
+def _result(d: Diagnostic, index: dict[str, int], loc: _Locator, fingerprint: str) -> Json:
+    rel = d.repo_path or d.path
+    res: Json = {"ruleId": d.code}
+    if d.code in index:
+        res["ruleIndex"] = index[d.code]
+    res |= {
+        "level": d.severity,
+        "message": {"text": d.message},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": loc.artifact(d, rel),
+                    "region": {
+                        "startLine": d.line,
+                        "startColumn": d.column,
+                        "endLine": d.end_line,
+                        "endColumn": d.end_column,
+                    },
+                }
+            }
+        ],
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
+    }
+    if d.related:
+        res["relatedLocations"] = [
+            {
+                "id": i,
+                "message": {"text": r.message},
+                "physicalLocation": {
+                    "artifactLocation": loc.artifact(d, r.path),
+                    "region": {"startLine": max(r.line, 1), "startColumn": max(r.col, 1)},
+                },
+            }
+            for i, r in enumerate(d.related, start=1)
+        ]
+    return res
+
+
+def _keep(diagnostics: list[Diagnostic], limit: int) -> list[Diagnostic]:
+    """The `limit` most severe findings, in their original order."""
+    if len(diagnostics) <= limit:
+        return diagnostics
+    ranked = sorted(range(len(diagnostics)), key=lambda i: -SEVERITY_RANK[diagnostics[i].severity])
+    return [diagnostics[i] for i in sorted(ranked[:limit])]
+
+
+def build(result: Result, max_results: int = MAX_RESULTS) -> Json:
+    """The SARIF log as a dict (`render` serialises it)."""
+    metas = load_metadata()
+    index = {code: i for i, code in enumerate(metas)}
+    kept = _keep(result.diagnostics, max_results)
+    loc = _Locator(kept, result.cwd)
+    prints = _fingerprints(kept)
+
+    notifications: list[Json] = [{"level": "note", "message": {"text": n}} for n in result.notices]
+    cut = len(result.diagnostics) - len(kept)
+    if cut:
+        notifications.append(
+            {
+                "level": "warning",
+                "message": {
+                    "text": f"{cut} of {len(result.diagnostics)} findings were left out: GitHub code "
+                    f"scanning accepts at most {max_results} results per run, so the most severe were kept. "
+                    "Run `portal-lint --format json` for all of them."
+                },
+            }
+        )
+    notifications += [{"level": "error", "message": {"text": e}} for e in result.internal_errors]
+    invocation: Json = {"executionSuccessful": not result.internal_errors}
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
+
+    run: Json = {
+        "tool": {
+            "driver": {
+                "name": "portal-lint",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": [rule_descriptor(m) for m in metas.values()],
+            }
+        },
+        "invocations": [invocation],
+        "columnKind": "unicodeCodePoints",
+    }
+    if loc.base_ids():
+        run["originalUriBaseIds"] = loc.base_ids()
+    run["results"] = [_result(d, index, loc, prints[d]) for d in kept]
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def render(result: Result) -> str:
+    return json.dumps(build(result), indent=2, ensure_ascii=False) + "\n"
