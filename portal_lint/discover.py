@@ -6,7 +6,7 @@ import fnmatch
 from dataclasses import dataclass
 from pathlib import Path
 
-from portal_lint.model import CATALOG_NAMES, Repo, walk
+from portal_lint.model import CATALOG_NAMES, Repo, overlay_text, walk
 
 SKILL_NAME = "SKILL.md"
 AGENTS_NAMES = frozenset({"AGENTS.md", "agents.md", "AGENTS.override.md"})
@@ -80,7 +80,7 @@ class Discovery:
         out: dict[Path, Target] = {}
         for raw in paths:
             p = (self.cwd / raw).absolute()
-            if not p.exists() and not p.is_symlink():
+            if not p.exists() and not p.is_symlink() and overlay_text(p) is None:
                 raise UsageError(f"{raw}: no such file or directory")
             if p.is_dir():
                 self._scan_dir(p, out)

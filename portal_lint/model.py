@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -152,8 +155,51 @@ class CatalogFile:
 MAX_BYTES = 10 * 1024 * 1024
 
 
+@dataclass(frozen=True, slots=True)
+class _ReadScope:
+    overlays: dict[Path, str]
+    confine: Path | None
+
+
+# Set by editors and agents (LSP, MCP) around a lint: unsaved texts and the folder reads must stay in.
+_READ_SCOPE: ContextVar[_ReadScope | None] = ContextVar("portal_lint_read_scope", default=None)
+
+
+@contextmanager
+def read_scope(overlays: Mapping[Path, str] | None = None, confine: Path | None = None) -> Iterator[None]:
+    """Within the block, `read_text` returns `overlays[path]` instead of the file on disk (so
+    unsaved or proposed text is linted, also where the file does not exist yet) and refuses
+    files that resolve outside `confine` (symlinks out of a workspace)."""
+    scope = _ReadScope(
+        {Path(os.path.abspath(p)): t for p, t in (overlays or {}).items()},
+        confine.resolve() if confine is not None else None,
+    )
+    token = _READ_SCOPE.set(scope)
+    try:
+        yield
+    finally:
+        _READ_SCOPE.reset(token)
+
+
+def overlay_text(path: Path) -> str | None:
+    """The in-memory text standing in for `path` in the current read scope, if any."""
+    scope = _READ_SCOPE.get()
+    return None if scope is None else scope.overlays.get(Path(os.path.abspath(path)))
+
+
 def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
     """UTF-8 text of a file, or InputError saying in one line why it is not lintable."""
+    text = overlay_text(path)
+    if text is not None:
+        return text[1:] if text.startswith("\ufeff") else text
+    scope = _READ_SCOPE.get()
+    if scope is not None and scope.confine is not None:
+        try:
+            inside = path.resolve().is_relative_to(scope.confine)
+        except (OSError, RuntimeError):  # RuntimeError: a symlink loop
+            inside = False
+        if not inside:
+            raise InputError("resolves outside the workspace root (a symlink?): not read")
     try:
         size = path.stat().st_size
         if size > max_bytes:
