@@ -81,7 +81,13 @@ class _Locator:
     def __init__(self, diagnostics: list[Diagnostic], cwd: Path | None) -> None:
         self.roots = {d: _root_of(d, cwd) for d in diagnostics}
         counts = Counter(r for r in self.roots.values() if r is not None)
-        self.main: Path | None = counts.most_common(1)[0][0] if counts else None
+        # The repository the user ran in, else the one with most findings.
+        around_cwd = [r for r in counts if cwd is not None and cwd.is_relative_to(r)]
+        self.main: Path | None = (
+            max(around_cwd, key=lambda r: len(r.parts))
+            if around_cwd
+            else (counts.most_common(1)[0][0] if counts else None)
+        )
 
     def artifact(self, d: Diagnostic, rel: str) -> Json:
         root = self.roots[d]
