@@ -1,0 +1,414 @@
+"""`portal-lint mcp`: portal-lint's checks as MCP tools for coding agents (stdio transport).
+
+Tools: `lint` (files of the workspace, or proposed text under a virtual file name),
+`explain_rule`, `check_name` (valid per Backstage, and free in the catalog?) and
+`policy`. Every tool answers from the same engine and rule metadata as the CLI.
+
+Every path a client names must stay inside the workspace root the server was started
+with (after resolving `..` and symlinks), and files reached while linting a folder are
+refused when they resolve outside it. The catalog token is read from the environment
+and only ever handed to the HTTP client: no tool result carries it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from portal_lint import __version__, registry
+from portal_lint.model import MAX_BYTES
+from portal_lint.session import CATALOG_URL_ENV, TOKEN_ENV, Workspace, WorkspaceError, finding_json
+
+# Backstage's own limits for metadata.name (@backstage/catalog-model, KubernetesValidatorFunctions).
+NAME_MAX = 63
+NAME_PATTERN = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+# A catalog lookup from a tool call should answer while the agent waits, not after minutes.
+CATALOG_TIMEOUT = 5.0
+CATALOG_RETRIES = 1
+
+INSTRUCTIONS = """\
+portal-lint checks a service repository against Backstage and the portal's standards.
+After writing or editing catalog-info.yaml, AGENTS.md or SKILL.md, call `lint` (pass the
+file paths, or the text you are about to write with `text` + `filename`) and fix every
+finding: each has a stable code, the exact position, and a fix hint; `explain_rule` gives
+the full rationale. Before creating a new service, call `check_name` to verify the name is
+valid and free in the catalog. `policy` lists the standards in force."""
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class FixEdit(_Out):
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    replacement: str
+
+
+class FixHint(_Out):
+    description: str = Field(description="what to change")
+    automatic: bool = Field(description="whether `edits` apply the fix mechanically")
+    edits: list[FixEdit] = Field(default_factory=list, description="1-based positions, end exclusive")
+
+
+class RelatedPlace(_Out):
+    path: str
+    line: int
+    column: int
+    message: str
+
+
+class LintFinding(_Out):
+    code: str = Field(description="stable rule code, e.g. CAT005")
+    name: str = Field(description="rule name, e.g. name-invalid")
+    severity: Literal["error", "warning", "note"]
+    message: str
+    path: str = Field(description="relative to the workspace root")
+    line: int = Field(description="1-based")
+    column: int = Field(description="1-based")
+    end_line: int
+    end_column: int = Field(description="exclusive")
+    pointer: str = Field(description="the key the finding is about, e.g. spec.owner")
+    fix: FixHint | None
+    standard: str | None = Field(description="the written standard this rule enforces, if any")
+    related: list[RelatedPlace]
+
+
+class LintSummary(_Out):
+    files: int
+    errors: int
+    warnings: int
+    notes: int
+
+
+class LintReport(_Out):
+    findings: list[LintFinding]
+    notices: list[str] = Field(description="run-level facts, e.g. checks skipped without a catalog")
+    summary: LintSummary
+
+
+class RuleDoc(_Out):
+    code: str
+    name: str
+    family: str
+    severity: str
+    enabled: bool
+    fixable: bool
+    summary: str
+    why: str
+    fix: str
+    standard: str | None
+    help_uri: str
+    markdown: str = Field(description="the rule's full documentation, as `portal-lint rule CODE` prints it")
+
+
+class CatalogEntry(_Out):
+    ref: str
+    source: str = Field(description="snapshot or catalog")
+    managed_by_location: str | None
+
+
+class NameCheck(_Out):
+    name: str
+    ref: str = Field(description="kind:namespace/name, lower-cased as the catalog keys it")
+    valid: bool
+    problems: list[str] = Field(description="why the name is not valid in Backstage")
+    status: Literal["free", "taken", "unknown", "invalid"]
+    message: str
+    checked: str | None = Field(description="where the name was looked up")
+    existing: CatalogEntry | None
+    in_workspace: list[str] = Field(description="catalog files of this workspace that define this entity")
+
+
+class Standard(_Out):
+    text: str
+    rules: list[str] = Field(description="codes of the rules that enforce it")
+    source: str
+
+
+class PolicyReport(_Out):
+    source: str = Field(description="where the policy in force comes from")
+    standards: list[Standard]
+    notes: list[str]
+    details: dict[str, Any] | None = Field(
+        default=None, description="the policy as `portal-lint policy --format json` reports it"
+    )
+
+
+def _fail(exc: Exception) -> Exception:
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    return ToolError(str(exc))
+
+
+def build_server(
+    root: Path, *, catalog_url: str | None = None, snapshot: Path | None = None
+) -> Any:  # MCPServer; Any keeps the SDK's import off the module's import path
+    """The MCP server for a workspace root (every tool is confined to it)."""
+    from mcp.server.mcpserver import MCPServer
+
+    ws = Workspace(root, confined=True, snapshot_path=snapshot)
+    server = MCPServer(name="portal-lint", version=__version__, instructions=INSTRUCTIONS)
+
+    @server.tool(title="Lint files or proposed text")
+    def lint(
+        paths: Annotated[
+            list[str] | None,
+            Field(
+                description="files or folders relative to the workspace root; omit for the whole workspace"
+            ),
+        ] = None,
+        text: Annotated[
+            str | None,
+            Field(description="file content to lint instead of what is on disk (e.g. before writing it)"),
+        ] = None,
+        filename: Annotated[
+            str,
+            Field(description="where `text` would live, relative to the root: catalog-info.yaml, AGENTS.md…"),
+        ] = "catalog-info.yaml",
+        select: Annotated[
+            list[str] | None, Field(description="only these rules: codes, names, families")
+        ] = None,
+        ignore: Annotated[list[str] | None, Field(description="skip these rules")] = None,
+    ) -> LintReport:
+        """Lint catalog-info.yaml, AGENTS.md and SKILL.md files of the workspace, or proposed text for one of
+        them, and return every finding with its rule code, position (1-based), fix hint and the standard it
+        enforces. Repository-level rules see the rest of the workspace as it is on disk."""
+        try:
+            return _lint(ws, paths, text, filename, select or [], ignore or [])
+        except WorkspaceError as exc:
+            raise _fail(exc) from None
+
+    @server.tool(title="Explain a rule")
+    def explain_rule(
+        rule: Annotated[str, Field(description="a rule code (CAT005) or name (name-invalid)")],
+    ) -> RuleDoc:
+        """The documentation of one rule: what it checks, why, how to fix it, with bad and good examples."""
+        try:
+            return _explain(rule)
+        except WorkspaceError as exc:
+            raise _fail(exc) from None
+
+    @server.tool(title="Check a proposed entity name")
+    def check_name(
+        name: Annotated[str, Field(description="the proposed metadata.name, e.g. payments-api")],
+        kind: Annotated[str, Field(description="entity kind")] = "Component",
+        namespace: Annotated[str, Field(description="entity namespace")] = "default",
+    ) -> NameCheck:
+        """Whether a proposed service name is valid in Backstage and still free in the catalog. Says
+        "unknown", never "free", when no catalog (live or snapshot) is configured or reachable."""
+        try:
+            return _check_name(ws, name, kind, namespace, catalog_url)
+        except WorkspaceError as exc:
+            raise _fail(exc) from None
+
+    @server.tool(title="Show the policy in force")
+    def policy() -> PolicyReport:
+        """The standards in force for this workspace and which rules enforce each of them."""
+        try:
+            return _policy(ws)
+        except WorkspaceError as exc:
+            raise _fail(exc) from None
+
+    return server
+
+
+def _lint(
+    ws: Workspace,
+    paths: list[str] | None,
+    text: str | None,
+    filename: str,
+    select: list[str],
+    ignore: list[str],
+) -> LintReport:
+    overlays: dict[Path, str] = {}
+    if text is not None:
+        if paths:
+            raise WorkspaceError("give either `paths` or `text` (with `filename`), not both")
+        if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+            raise WorkspaceError(f"`text` is over the {MAX_BYTES // 1048576} MiB limit")
+        target = ws.inside(filename, must_exist=False)
+        if not _lintable(ws, target):
+            raise WorkspaceError(
+                f"{filename}: not a file portal-lint lints; name a catalog file (catalog-info.yaml or "
+                "another .yaml), AGENTS.md or SKILL.md"
+            )
+        overlays[target] = text
+        targets = [target]
+    else:
+        targets = [ws.inside(p) for p in paths] if paths else [ws.root]
+    result = ws.lint(targets, overlays=overlays, select=select, ignore=ignore)
+    return LintReport(
+        findings=[LintFinding.model_validate(finding_json(d)) for d in result.diagnostics],
+        notices=[*result.notices, *result.internal_errors],
+        summary=LintSummary(
+            files=result.files,
+            errors=result.count("error"),
+            warnings=result.count("warning"),
+            notes=result.count("note"),
+        ),
+    )
+
+
+def _lintable(ws: Workspace, path: Path) -> bool:
+    from portal_lint.discover import kind_of
+
+    kind = kind_of(path, True, ws.config().get("catalog-files"), ws.rel(path))
+    return kind in ("catalog", "skill", "agents")
+
+
+def _explain(token: str) -> RuleDoc:
+    from portal_lint.ruledocs import render_rule
+
+    metas = registry.load_metadata()
+    codes = registry.lookup(token) if token.strip() else []
+    if len(codes) != 1:
+        if codes:
+            raise WorkspaceError(
+                f"`{token}` names {len(codes)} rules ({', '.join(codes)}); ask for one of them"
+            )
+        known = [*metas, *(m.name for m in metas.values())]
+        close = difflib.get_close_matches(token.strip(), known, n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; `portal-lint rule` lists them all"
+        raise WorkspaceError(f"no rule `{token}`{hint}")
+    meta = metas[codes[0]]
+    return RuleDoc(
+        code=meta.code,
+        name=meta.name,
+        family=meta.family,
+        severity=meta.severity,
+        enabled=meta.enabled,
+        fixable=meta.fixable,
+        summary=meta.summary,
+        why=meta.why.strip(),
+        fix=meta.fix.strip(),
+        standard=meta.standard,
+        help_uri=meta.help_uri,
+        markdown=render_rule(meta, heading="#"),
+    )
+
+
+def name_problems(name: str) -> list[str]:
+    """Why Backstage would reject `name` as metadata.name (empty when it is valid)."""
+    problems = []
+    if len(name) > NAME_MAX:
+        problems.append(f"is {len(name)} characters long; Backstage allows at most {NAME_MAX}")
+    if not NAME_PATTERN.fullmatch(name):
+        problems.append(
+            "must be letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit"
+            if name
+            else "is empty"
+        )
+    return problems
+
+
+Availability = tuple[Literal["free", "taken", "unknown"], str, str | None, CatalogEntry | None]
+
+
+def _check_name(ws: Workspace, name: str, kind: str, namespace: str, catalog_url: str | None) -> NameCheck:
+    kind, namespace = kind.strip() or "Component", namespace.strip() or "default"
+    ref = f"{kind}:{namespace}/{name}".lower()
+    problems = name_problems(name)
+    in_workspace = _defined_in(ws, ref)
+    status: Literal["free", "taken", "unknown", "invalid"] = "invalid"
+    message = f"`{name}` is not a valid entity name: it " + "; it ".join(problems)
+    checked, existing = None, None
+    if not problems:
+        status, message, checked, existing = _availability(ws, ref, bool(in_workspace), catalog_url)
+    return NameCheck(
+        name=name,
+        ref=ref,
+        valid=not problems,
+        problems=problems,
+        status=status,
+        message=message,
+        checked=checked,
+        existing=existing,
+        in_workspace=in_workspace,
+    )
+
+
+def _availability(ws: Workspace, ref: str, in_workspace: bool, catalog_url: str | None) -> Availability:
+    """Whether `ref` is free: the live catalog if one is configured, else (or if it fails) the snapshot."""
+    from portal_lint.catalog import CatalogError
+    from portal_lint.catalog.index import EntityIndex
+
+    cfg = ws.config()
+    notices: list[str] = []
+    snapshot = ws.snapshot(cfg, notices)
+    url = catalog_url or os.environ.get(CATALOG_URL_ENV) or cfg.get("catalog-url")
+    client = None
+    if url:
+        from portal_lint.catalog.client import CatalogClient
+
+        try:
+            client = CatalogClient(
+                url, os.environ.get(TOKEN_ENV) or None, timeout=CATALOG_TIMEOUT, retries=CATALOG_RETRIES
+            )
+        except CatalogError as exc:
+            notices.append(str(exc))
+    index = EntityIndex(snapshot=snapshot, client=client)
+    try:
+        try:
+            entry = index.resolve([ref], include_local=False)[ref]
+        except CatalogError as exc:
+            notices.append(f"the live catalog could not answer: {exc}")
+            index.client = None  # answer from the snapshot alone, if there is one
+            entry = index.resolve([ref], include_local=False)[ref]
+    finally:
+        if client is not None:
+            client.close()
+    checked = index.description
+    if entry is not None:
+        where = f" (managed by {entry.managed_by_location})" if entry.managed_by_location else ""
+        mine = " If that location is this repository, it is already registered." if in_workspace else ""
+        existing = CatalogEntry(
+            ref=entry.ref, source=entry.source, managed_by_location=entry.managed_by_location
+        )
+        return (
+            "taken",
+            f"`{ref}` already exists in the {entry.source}{where}: choose another name.{mine}",
+            checked,
+            existing,
+        )
+    if not index.can_check_existence:
+        reason = " ".join(notices) or (
+            f"no catalog is configured: set {CATALOG_URL_ENV} (and {TOKEN_ENV}) or `catalog-url`, or "
+            "`snapshot` in the portal-lint config"
+        )
+        return "unknown", f"`{ref}` is a valid name, but whether it is free is unknown: {reason}", None, None
+    caveat = f" ({' '.join(notices)})" if notices else ""
+    return "free", f"`{ref}` is a valid name and not in {checked}{caveat}", checked, None
+
+
+def _defined_in(ws: Workspace, ref: str) -> list[str]:
+    from portal_lint.model import Repo, read_scope
+
+    with read_scope(confine=ws.root):
+        entities = Repo(ws.root).entities()
+    return sorted({ws.rel(e.file.path) for e in entities if e.ref == ref})
+
+
+def _policy(ws: Workspace) -> PolicyReport:
+    metas = registry.load_metadata()
+    by_standard: dict[str, list[str]] = {}
+    for meta in metas.values():
+        if meta.standard:
+            by_standard.setdefault(meta.standard.strip(), []).append(meta.code)
+    return PolicyReport(
+        source="built-in portal standards (no `portal_lint.policy` module in this version)",
+        standards=[Standard(text=t, rules=codes, source="built-in") for t, codes in by_standard.items()],
+        notes=["AGENTS.md standards are not read by this version of portal-lint"],
+    )
+
+
+def serve(root: Path, *, catalog_url: str | None = None, snapshot: Path | None = None) -> None:
+    """Serve MCP over stdio until the client closes the connection."""
+    build_server(root, catalog_url=catalog_url, snapshot=snapshot).run("stdio")

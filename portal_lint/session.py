@@ -1,0 +1,178 @@
+"""One workspace as the MCP and language servers see it, linted by the same engine as the CLI.
+
+Both servers lint text that is not on disk (an editor's unsaved buffer, an agent's
+proposed catalog-info.yaml) through `model.read_scope`, and both use the catalog only
+offline while linting: a snapshot named in the config, never the network, so an editor
+never waits on it while the user types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from portal_lint import config as config_mod
+from portal_lint import engine, registry
+from portal_lint.diagnostic import Diagnostic
+from portal_lint.model import read_scope
+
+if TYPE_CHECKING:
+    from portal_lint.catalog.index import EntityIndex
+    from portal_lint.catalog.snapshot import Snapshot
+
+# Where a server finds the live catalog when it needs one (check_name); the token is read
+# here and handed to the HTTP client only.
+CATALOG_URL_ENV = "PORTAL_LINT_CATALOG_URL"
+TOKEN_ENV = "PORTAL_LINT_TOKEN"
+
+
+class WorkspaceError(Exception):
+    """A request the workspace cannot serve, as one line that says what to do instead."""
+
+
+@dataclass
+class Workspace:
+    """A folder whose files are linted; `confined` keeps every read inside it (for agents)."""
+
+    root: Path
+    confined: bool = False
+    snapshot_path: Path | None = None  # overrides the config's `snapshot`
+    _snapshots: dict[Path, tuple[int, Snapshot]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.root = self.root.resolve()
+        if not self.root.is_dir():
+            raise WorkspaceError(f"workspace root {self.root} is not a folder")
+
+    # -- inputs ---------------------------------------------------------------------------
+
+    def inside(self, raw: str, *, must_exist: bool = True) -> Path:
+        """The absolute path of a client-given path, refused unless it stays in the root.
+
+        Relative paths are taken from the root; `..` and symlinks are resolved before the
+        check, so neither can reach a file outside it.
+        """
+        if not raw or "\0" in raw:
+            raise WorkspaceError("a path must be a non-empty string without NUL characters")
+        given = Path(raw)
+        candidate = given if given.is_absolute() else self.root / given
+        try:
+            resolved = candidate.resolve()
+        except (OSError, RuntimeError):
+            raise WorkspaceError(f"{raw}: cannot be resolved (a symlink loop?)") from None
+        if not resolved.is_relative_to(self.root):
+            raise WorkspaceError(
+                f"{raw}: outside the workspace root; only files below {self.root} can be read"
+            )
+        if must_exist and not resolved.exists():
+            raise WorkspaceError(f"{raw}: no such file or folder in the workspace")
+        return resolved
+
+    def rel(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def config(self) -> config_mod.Config:
+        try:
+            return config_mod.load(self.root)
+        except config_mod.ConfigError as exc:
+            raise WorkspaceError(f"the workspace's portal-lint config is invalid: {exc}") from None
+
+    # -- catalog --------------------------------------------------------------------------
+
+    def snapshot(self, cfg: config_mod.Config, notices: list[str]) -> Snapshot | None:
+        """The catalog snapshot in force (reloaded when the file changes), or None."""
+        configured = self.snapshot_path or cfg.get("snapshot")
+        if not configured:
+            return None
+        path = Path(configured) if Path(configured).is_absolute() else self.root / configured
+        from portal_lint.catalog.snapshot import SnapshotError, age_warning, load_snapshot
+
+        try:
+            mtime = path.stat().st_mtime_ns
+        except OSError:
+            notices.append(f"catalog snapshot {configured} not found; catalog lookups are skipped")
+            return None
+        cached = self._snapshots.get(path)
+        if cached is None or cached[0] != mtime:
+            try:
+                cached = self._snapshots[path] = (mtime, load_snapshot(path))
+            except SnapshotError as exc:
+                notices.append(str(exc))
+                return None
+        warning = age_warning(cached[1])
+        if warning:
+            notices.append(warning)
+        return cached[1]
+
+    def offline_index(self, cfg: config_mod.Config, notices: list[str]) -> EntityIndex:
+        """The entity index for linting: the snapshot if one is configured, never the network."""
+        from portal_lint.catalog.index import EntityIndex
+
+        return EntityIndex(snapshot=self.snapshot(cfg, notices))
+
+    # -- linting --------------------------------------------------------------------------
+
+    def lint(
+        self,
+        paths: Sequence[Path],
+        *,
+        overlays: Mapping[Path, str] | None = None,
+        select: Sequence[str] = (),
+        ignore: Sequence[str] = (),
+    ) -> engine.Result:
+        """Lint files of the workspace (or the in-memory `overlays` standing in for them)."""
+        unknown = [t for t in (*select, *ignore) if not registry.lookup(t)]
+        if unknown:
+            raise WorkspaceError(
+                f"unknown rule {', '.join(map(repr, unknown))}: use codes (CAT005), names "
+                "(name-invalid) or families (CAT)"
+            )
+        cfg = self.config()
+        notices: list[str] = []
+        index = self.offline_index(cfg, notices)
+        from portal_lint.discover import UsageError
+
+        with read_scope(overlays, confine=self.root if self.confined else None):
+            try:
+                result = engine.lint(
+                    [str(p) for p in paths],
+                    cwd=self.root,
+                    cfg=cfg,
+                    root=self.root if self.confined else None,
+                    select=select,
+                    ignore=ignore,
+                    index=index,
+                )
+            except UsageError as exc:
+                raise WorkspaceError(str(exc)) from None
+        result.notices[:0] = [n for n in notices if n not in result.notices]
+        return result
+
+    def absolute(self, d: Diagnostic) -> Path:
+        """The file a diagnostic is in (its path is relative to the root when below it)."""
+        p = Path(d.path)
+        return p if p.is_absolute() else self.root / p
+
+
+def finding_json(d: Diagnostic) -> dict[str, Any]:
+    """A finding as the JSON report has it, plus the fix's edits (1-based, end exclusive)."""
+    from portal_lint.report.json_ import finding
+
+    out = finding(d)
+    if d.fix is not None:
+        out["fix"]["edits"] = [
+            {
+                "line": span.line + 1,
+                "column": span.col + 1,
+                "end_line": span.end_line + 1,
+                "end_column": span.end_col + 1,
+                "replacement": text,
+            }
+            for span, text in d.fix.edits
+        ]
+    return out
