@@ -18,6 +18,10 @@ from portal_lint import __version__
 # command → "module:function(argv) -> exit code"; imported only when used, to keep start-up cheap.
 COMMANDS: dict[str, tuple[str, str]] = {
     "rule": ("portal_lint.commands.rule:main", "show a rule's documentation, or list all rules"),
+    "catalog-hook": (
+        "portal_lint.commands.catalog_hook:main",
+        "lint with live catalog checks when PORTAL_LINT_CATALOG_URL is set, else skip (pre-commit)",
+    ),
     "mcp": ("portal_lint.commands.mcp:main", "MCP server (stdio) for coding agents"),
     "lsp": ("portal_lint.commands.lsp:main", "language server (stdio) for editors"),
 }
