@@ -125,8 +125,19 @@ class Repo:
     def catalog_paths(self) -> list[Path]:
         """Every catalog file in the repository, also those a pre-commit run did not pass."""
         if self._catalog_paths is None:
-            self._catalog_paths = sorted(p for p in walk(self.root) if p.name in CATALOG_NAMES)
+            self._catalog_paths = sorted(
+                p for p in walk(self.root) if p.name in CATALOG_NAMES and not self._nested(p)
+            )
         return self._catalog_paths
+
+    def _nested(self, path: Path) -> bool:
+        """Whether `path` lies in another repository below this one (a vendored or submodule checkout)."""
+        for d in path.parents:
+            if d == self.root:
+                return False
+            if (d / ".git").exists():
+                return True
+        return False
 
     def entities(self) -> list[Entity]:
         """Entities of every catalog file in the repository (parsed once, shared by rules)."""

@@ -14,7 +14,7 @@ apiVersion: backstage.io/v1alpha1
 kind: Component
 metadata:
   name: payments
-  labels: {mood: "😀 café", pci: yes}
+  annotations: {mood: "😀 café", pci: yes}
 spec:
   <<: {type: service}
   lifecycle: production

@@ -132,7 +132,12 @@ def test_run_notices_are_notice_commands() -> None:
 
 def test_summary_says_what_github_did_not_annotate(tmp_path: Path) -> None:
     labels = "".join(f"    flag{i}: yes\n" for i in range(12))
-    catalog = f"apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: a\n  labels:\n{labels}"
+    spec = (
+        "spec:\n  type: service\n  lifecycle: production\n  owner: group:default/team-a\n  system: commerce\n"
+    )
+    catalog = (
+        f"apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: a\n  labels:\n{labels}{spec}"
+    )
     lines = github_lines(make_repo(tmp_path, {"catalog-info.yaml": catalog}))
     assert sum(line.startswith("::warning ") for line in lines) == 12, "every finding is still printed"
     summary = lines[-1]

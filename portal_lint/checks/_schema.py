@@ -1,0 +1,470 @@
+"""The JSON-schema layer of an entity: field types of `metadata` and of each kind's `spec`.
+
+Backstage validates these with Ajv against `EntityMeta.schema.json`, the kind schemas in
+`packages/catalog-model/src/schema/kinds/*.v1alpha1.schema.json` and the scaffolder's
+`Template.v1beta3.schema.json`, after `PlaceholderProcessor` has replaced `$text`/`$json`/
+`$yaml` objects. One walk per entity finds every type problem and files it under the rule
+that owns it, so a wrong type is reported once, by one rule, and the format rules only ever
+look at strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
+from weakref import WeakKeyDictionary
+
+from portal_lint.checks._fields import (
+    describe,
+    is_scalar_non_string,
+    item_span,
+    quote_fix,
+    source_text,
+)
+from portal_lint.diagnostic import Finding, Span
+from portal_lint.model import Entity
+from portal_lint.parse.tree import PMap, PSeq
+
+METADATA_INVALID = "CAT008"
+NOT_STRING = "CAT011"
+SPEC_MISSING = "CAT012"
+SPEC_INVALID = "CAT013"
+TARGET_INVALID = "CAT020"
+
+# Placeholder resolvers of a stock catalog (text, json, yaml) plus the two the widely used
+# OpenAPI module registers; an object with one of these as its only key becomes its content.
+RESOLVERS = frozenset({"$text", "$json", "$yaml", "$openapi", "$asyncapi"})
+
+STR, STRS, OBJ = "string", "strings", "object"
+PRESENCE, PROFILE, STEPS, PARAMETERS, REMOTES, TARGET, TARGETS = (
+    "presence",
+    "profile",
+    "steps",
+    "parameters",
+    "remotes",
+    "target",
+    "targets",
+)
+
+# kind → (required spec fields, type of every field the schema describes)
+SPEC_SCHEMAS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
+    "Component": (
+        ("type", "lifecycle", "owner"),
+        {
+            "type": STR,
+            "lifecycle": STR,
+            "owner": STR,
+            "system": STR,
+            "subcomponentOf": STR,
+            "providesApis": STRS,
+            "consumesApis": STRS,
+            "dependsOn": STRS,
+            "dependencyOf": STRS,
+        },
+    ),
+    "API": (
+        ("type", "lifecycle", "owner", "definition"),
+        {"type": STR, "lifecycle": STR, "owner": STR, "system": STR, "definition": STR},
+    ),
+    "System": (("owner",), {"owner": STR, "domain": STR, "type": STR}),
+    "Domain": (("owner",), {"owner": STR, "subdomainOf": STR, "type": STR}),
+    "Resource": (
+        ("type", "owner"),
+        {"type": STR, "owner": STR, "system": STR, "dependsOn": STRS, "dependencyOf": STRS},
+    ),
+    "Group": (
+        ("type", "children"),
+        {"type": STR, "parent": STR, "children": STRS, "members": STRS, "profile": PROFILE},
+    ),
+    "User": (("memberOf",), {"memberOf": STRS, "profile": PROFILE}),
+    "Location": ((), {"type": STR, "presence": PRESENCE, "target": TARGET, "targets": TARGETS}),
+    "Template": (
+        ("type", "steps"),
+        {
+            "type": STR,
+            "owner": STR,
+            "lifecycle": STR,
+            "steps": STEPS,
+            "parameters": PARAMETERS,
+            "output": OBJ,
+        },
+    ),
+}
+# API `type: mcp-server` (catalog-model 1.9+) replaces `definition` with `remotes`.
+MCP_SERVER = (
+    ("type", "lifecycle", "owner", "remotes"),
+    {"type": STR, "lifecycle": STR, "owner": STR, "system": STR, "remotes": REMOTES},
+)
+
+_TYPE_EXAMPLES = {
+    "Component": "`type: service` (or website, library)",
+    "API": "`type: openapi` (or asyncapi, graphql, grpc)",
+    "Resource": "`type: database` (or s3-bucket, kubernetes-cluster…)",
+    "Group": "`type: team`",
+    "Template": "`type: service`",
+}
+_HINTS = {
+    "lifecycle": "`lifecycle: production` (or experimental, deprecated)",
+    "owner": "`owner: group:default/<team>` naming the group that owns it",
+    "definition": "`definition: {$text: ./api/openapi.yaml}` pointing at the API description",
+    "children": "`children: []` when the group has no sub-groups",
+    "memberOf": "`memberOf: []` or the groups the user belongs to",
+    "steps": "`steps:` with at least one `- action: …` item",
+    "remotes": "`remotes:` with the server's `type` and `url`",
+}
+_PROFILE_FIELDS = ("displayName", "email", "picture")
+
+_CACHE: WeakKeyDictionary[Entity, list[tuple[str, Finding]]] = WeakKeyDictionary()
+
+
+def problems(entity: Entity, code: str) -> Iterator[Finding]:
+    """The type problems of `entity` that rule `code` reports (the walk runs once per entity)."""
+    found = _CACHE.get(entity)
+    if found is None:
+        walk = _Walk(entity)
+        walk.metadata()
+        walk.spec()
+        found = _CACHE[entity] = walk.out
+    for c, finding in found:
+        if c == code:
+            yield finding
+
+
+def spec_schema(entity: Entity) -> tuple[tuple[str, ...], dict[str, str]] | None:
+    """Required fields and field types of the entity's kind; None for kinds without a schema."""
+    kind = entity.kind
+    schema = SPEC_SCHEMAS.get(kind) if kind else None
+    if kind == "API" and entity.spec is not None and entity.spec.get("type") == "mcp-server":
+        return MCP_SERVER
+    return schema
+
+
+def placeholder_problem(value: dict[str, Any]) -> str | None:
+    """Why a mapping where a string belongs does not become one; None for a good placeholder."""
+    keys = list(value)
+    if len(keys) == 1 and keys[0].startswith("$"):
+        key = keys[0]
+        if key not in RESOLVERS:
+            return (
+                f"is a `{key}` object, and `{key}` is not a placeholder Backstage resolves "
+                "($text, $json, $yaml), so the value stays a mapping where a string is required"
+            )
+        if not isinstance(value[key], str):
+            return (
+                f"uses the placeholder `{key}` with {describe(value[key])}; Backstage needs a "
+                "string there (a path relative to this file, or an absolute URL)"
+            )
+        return None
+    if any(k.startswith("$") for k in keys):
+        return (
+            "mixes a placeholder with other keys; Backstage resolves a placeholder only when it is "
+            "the object's single key, so the value stays a mapping where a string is required"
+        )
+    return "must be a string, not a mapping"
+
+
+class _Walk:
+    __slots__ = ("entity", "out")
+
+    def __init__(self, entity: Entity) -> None:
+        self.entity = entity
+        self.out: list[tuple[str, Finding]] = []
+
+    def add(self, code: str, message: str, span: Span, ptr: str) -> None:
+        self.out.append((code, Finding(message, span, pointer=ptr)))
+
+    def string(
+        self,
+        value: Any,
+        span: Span,
+        key_span: Span,
+        ptr: str,
+        code: str,
+        *,
+        min1: bool = True,
+        skip_empty: bool = False,
+        scalar_code: str = NOT_STRING,
+    ) -> None:
+        """A field the schema types as string (placeholders count: they resolve first)."""
+        if skip_empty and (value is None or value == ""):
+            return  # a format rule owns empty values of this field
+        if isinstance(value, str):
+            if min1 and not value:
+                self.add(
+                    code,
+                    f"`{ptr}` is empty; Backstage requires a non-empty string here: give it a value",
+                    span,
+                    ptr,
+                )
+        elif is_scalar_non_string(value):
+            text = source_text(self.entity, span) or repr(value)
+            reads = "a boolean" if isinstance(value, bool) else "a number"
+            self.out.append(
+                (
+                    scalar_code,
+                    Finding(
+                        f"`{ptr}` is `{text}`, which YAML reads as {reads}, but Backstage requires a "
+                        f'string here: quote it ("{text}")',
+                        span,
+                        pointer=ptr,
+                        fix=quote_fix(self.entity, span),
+                    ),
+                )
+            )
+        elif value is None:
+            self.add(code, f"`{ptr}` has no value; give it one or delete the key", key_span, ptr)
+        elif isinstance(value, dict):
+            why = placeholder_problem(value)
+            if why is not None:
+                self.add(code, f"`{ptr}` {why}", span, ptr)
+        else:
+            self.add(code, f"`{ptr}` must be a string, not {describe(value)}", span, ptr)
+
+    def container(self, value: Any, span: Span, key_span: Span, ptr: str, code: str, want: type) -> bool:
+        """Whether `value` is the mapping or list the schema wants; reports it when not."""
+        if isinstance(value, want):
+            return True
+        shape = "a mapping" if want is PMap else "a list"
+        if value is None:
+            self.add(
+                code, f"`{ptr}` has no value; it must be {shape}: fill it in or delete the key", key_span, ptr
+            )
+        elif want is PSeq and isinstance(value, str):
+            self.add(
+                code,
+                f"`{ptr}` must be a list, not a single string: write it as `[{value}]` "
+                f"or as `- {value}` items",
+                span,
+                ptr,
+            )
+        else:
+            self.add(code, f"`{ptr}` must be {shape}, not {describe(value)}", span, ptr)
+        return False
+
+    # ------------------------------------------------------------------ metadata
+
+    def metadata(self) -> None:
+        raw = self.entity.raw
+        md = raw.get("metadata")
+        if md is None:
+            return  # required-field-missing
+        if not isinstance(md, PMap):
+            self.add(
+                METADATA_INVALID,
+                f"`metadata` must be a mapping holding name, namespace, labels…, not {describe(md)}",
+                raw.value_span("metadata"),
+                "metadata",
+            )
+            return
+        code = METADATA_INVALID
+        for key, value in md.items():
+            ptr = f"metadata.{key}"
+            span, kspan = md.value_span(key), md.key_span(key)
+            if key in ("name", "namespace"):
+                self.string(value, span, kspan, ptr, code, skip_empty=True)
+            elif key in ("uid", "etag", "title"):
+                self.string(value, span, kspan, ptr, code)
+            elif key == "description":
+                self.string(value, span, kspan, ptr, code, min1=False)
+            elif key in ("labels", "annotations"):
+                if self.container(value, span, kspan, ptr, code, PMap):
+                    for k, v in value.items():
+                        self.string(v, value.value_span(k), value.key_span(k), f"{ptr}.{k}", code, min1=False)
+            elif key == "tags":
+                if self.container(value, span, kspan, ptr, code, PSeq):
+                    for i, tag in enumerate(value):
+                        s = item_span(value, i)
+                        self.string(tag, s, s, f"{ptr}[{i}]", code, skip_empty=True)
+            elif key == "links" and self.container(value, span, kspan, ptr, code, PSeq):
+                for i, link in enumerate(value):
+                    self.link(link, item_span(value, i), f"{ptr}[{i}]")
+
+    def link(self, link: Any, span: Span, ptr: str) -> None:
+        if not isinstance(link, PMap):
+            self.add(
+                METADATA_INVALID,
+                f"`{ptr}` must be a mapping with `url` (and optional title, icon, type), "
+                f"not {describe(link)}",
+                span,
+                ptr,
+            )
+            return
+        for key in ("url", "title", "icon", "type"):
+            if key in link:
+                self.string(
+                    link[key],
+                    link.value_span(key),
+                    link.key_span(key),
+                    f"{ptr}.{key}",
+                    METADATA_INVALID,
+                    skip_empty=True,
+                )
+
+    # ------------------------------------------------------------------ spec
+
+    def spec(self) -> None:
+        schema = spec_schema(self.entity)
+        raw = self.entity.raw
+        spec = raw.get("spec")
+        if schema is None or spec is None:
+            return  # unknown kind (kind-unknown) or no spec (required-field-missing)
+        if not isinstance(spec, PMap):
+            self.add(
+                SPEC_INVALID,
+                f"`spec` must be a mapping, not {describe(spec)}",
+                raw.value_span("spec"),
+                "spec",
+            )
+            return
+        required, types = schema
+        kind = self.entity.kind or ""
+        # A `<<` key is not merged (merge-key says so); the fields it meant to bring in are
+        # missing for the same reason, so they are not reported again.
+        merged = "<<" in spec
+        for field in required:
+            if field not in spec:
+                if merged:
+                    continue
+                hint = (
+                    _TYPE_EXAMPLES.get(kind, "`type: …`")
+                    if field == "type"
+                    else _HINTS.get(field, f"`{field}: …`")
+                )
+                self.add(
+                    SPEC_MISSING,
+                    f"`spec.{field}` is missing; Backstage rejects a {kind} without it "
+                    f"(`/spec must have required property '{field}'`): add {hint}",
+                    raw.key_span("spec"),
+                    f"spec.{field}",
+                )
+            elif spec[field] is None:
+                self.add(
+                    SPEC_MISSING,
+                    f"`spec.{field}` has no value; Backstage rejects a {kind} without it: give it a value",
+                    spec.key_span(field),
+                    f"spec.{field}",
+                )
+        for field, value in spec.items():
+            kind_of = types.get(field)
+            if kind_of is None or (value is None and field in required):
+                continue
+            self.CHECKS[kind_of](self, value, spec.value_span(field), spec.key_span(field), f"spec.{field}")
+
+    def check_string(self, value: Any, span: Span, kspan: Span, ptr: str) -> None:
+        self.string(value, span, kspan, ptr, SPEC_INVALID)
+
+    def check_strings(self, value: Any, span: Span, kspan: Span, ptr: str, code: str = SPEC_INVALID) -> None:
+        if self.container(value, span, kspan, ptr, code, PSeq):
+            for i, item in enumerate(value):
+                s = item_span(value, i)
+                scalar_code = NOT_STRING if code == SPEC_INVALID else code
+                self.string(item, s, s, f"{ptr}[{i}]", code, scalar_code=scalar_code)
+
+    def check_object(self, value: Any, span: Span, kspan: Span, ptr: str) -> None:
+        self.container(value, span, kspan, ptr, SPEC_INVALID, PMap)
+
+    def check_presence(self, value: Any, span: Span, kspan: Span, ptr: str) -> None:
+        if value in ("required", "optional"):
+            return
+        hint = (
+            f" (did you mean `{value.lower()}`?)"
+            if isinstance(value, str) and value.lower() in ("required", "optional")
+            else ""
+        )
+        self.add(
+            SPEC_INVALID,
+            f"`{ptr}` is {describe(value)}; it must be `required` or `optional`{hint}",
+            span,
+            ptr,
+        )
+
+    def check_profile(self, value: Any, span: Span, kspan: Span, ptr: str) -> None:
+        if self.container(value, span, kspan, ptr, SPEC_INVALID, PMap):
+            for key in _PROFILE_FIELDS:
+                if key in value:
+                    self.check_string(value[key], value.value_span(key), value.key_span(key), f"{ptr}.{key}")
+
+    def check_steps(self, value: Any, span: Span, kspan: Span, ptr: str) -> None:
+        if not self.container(value, span, kspan, ptr, SPEC_INVALID, PSeq):
+            return
+        for i, step in enumerate(value):
+            s, sptr = item_span(value, i), f"{ptr}[{i}]"
+            if not self.container(step, s, s, sptr, SPEC_INVALID, PMap):
+                continue
+            if "action" not in step or step["action"] is None:
+                label = f" `{step['id']}`" if isinstance(step.get("id"), str) else ""
+                self.add(
+                    SPEC_MISSING,
+                    f"template step {i + 1}{label} has no `action`; every step needs one "
+                    "(e.g. `action: fetch:template`)",
+                    step.key_span("action") if "action" in step else s,
+                    f"{sptr}.action",
+                )
+            for key in ("action", "id", "name"):
+                if step.get(key) is not None:
+                    self.string(
+                        step[key], step.value_span(key), step.key_span(key), f"{sptr}.{key}", SPEC_INVALID
+                    )
+            if "input" in step:
+                self.check_object(
+                    step["input"], step.value_span("input"), step.key_span("input"), f"{sptr}.input"
+                )
+            cond = step.get("if")
+            if "if" in step and not isinstance(cond, str | bool):
+                self.add(
+                    SPEC_INVALID,
+                    f"`{sptr}.if` must be a string or a boolean, not {describe(cond)}",
+                    step.value_span("if"),
+                    f"{sptr}.if",
+                )
+
+    def check_parameters(self, value: Any, span: Span, kspan: Span, ptr: str) -> None:
+        if isinstance(value, PSeq):
+            for i, page in enumerate(value):
+                s = item_span(value, i)
+                self.container(page, s, s, f"{ptr}[{i}]", SPEC_INVALID, PMap)
+        else:
+            self.container(value, span, kspan, ptr, SPEC_INVALID, PMap)
+
+    def check_remotes(self, value: Any, span: Span, kspan: Span, ptr: str) -> None:
+        if not self.container(value, span, kspan, ptr, SPEC_INVALID, PSeq):
+            return
+        if not value:
+            self.add(
+                SPEC_INVALID, f"`{ptr}` is empty; an mcp-server API needs at least one remote", span, ptr
+            )
+        for i, remote in enumerate(value):
+            s, rptr = item_span(value, i), f"{ptr}[{i}]"
+            if not self.container(remote, s, s, rptr, SPEC_INVALID, PMap):
+                continue
+            for key in ("type", "url"):
+                if key not in remote:
+                    self.add(
+                        SPEC_MISSING,
+                        f"`{rptr}` has no `{key}`; every remote needs `type` and `url`",
+                        s,
+                        f"{rptr}.{key}",
+                    )
+                else:
+                    self.check_string(
+                        remote[key], remote.value_span(key), remote.key_span(key), f"{rptr}.{key}"
+                    )
+
+    def check_target(self, value: Any, span: Span, kspan: Span, ptr: str) -> None:
+        self.string(value, span, kspan, ptr, TARGET_INVALID, scalar_code=TARGET_INVALID)
+
+    def check_targets(self, value: Any, span: Span, kspan: Span, ptr: str) -> None:
+        self.check_strings(value, span, kspan, ptr, TARGET_INVALID)
+
+    CHECKS: ClassVar[dict[str, Callable[[_Walk, Any, Span, Span, str], None]]] = {
+        STR: check_string,
+        STRS: check_strings,
+        OBJ: check_object,
+        PRESENCE: check_presence,
+        PROFILE: check_profile,
+        STEPS: check_steps,
+        PARAMETERS: check_parameters,
+        REMOTES: check_remotes,
+        TARGET: check_target,
+        TARGETS: check_targets,
+    }

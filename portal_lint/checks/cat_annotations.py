@@ -1,0 +1,103 @@
+"""CAT: well-known annotations — reserved, deprecated, and location references."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from portal_lint.checks._fields import SCHEME, is_url
+from portal_lint.diagnostic import Finding, Fix
+from portal_lint.model import Entity
+from portal_lint.parse.tree import PMap
+from portal_lint.registry import RuleContext, rule
+
+_RESERVED = {
+    "backstage.io/managed-by-location": (
+        "the catalog sets it to the location it read this file from and overwrites any value written here"
+    ),
+    "backstage.io/managed-by-origin-location": (
+        "the catalog sets it to the registered location this entity came through and overwrites any "
+        "value written here"
+    ),
+    "backstage.io/orphan": (
+        "the catalog sets it when no location emits the entity any more; written by hand it marks a "
+        "live entity as an orphan"
+    ),
+}
+# deprecated key → (what replaces it, whether renaming the key is the whole fix)
+_DEPRECATED = {
+    "backstage.io/github-actions-id": ("github.com/project-slug", True),
+    "jenkins.io/github-folder": ("jenkins.io/job-full-name", False),
+    "backstage.io/definition-at-location": ("a `$text` placeholder in `spec.definition`", False),
+}
+# annotation → location-reference types it takes
+_LOCATION_REFS = {
+    "backstage.io/techdocs-ref": "`dir:<path relative to this file>` (e.g. `dir:.`) or `url:<absolute URL>`",
+    "backstage.io/source-location": "`url:<absolute URL>` (a folder ends in `/`) or `dir:<relative path>`",
+}
+
+
+def _annotations(entity: Entity) -> PMap | None:
+    value = entity.metadata.get("annotations") if entity.metadata is not None else None
+    return value if isinstance(value, PMap) else None
+
+
+@rule("CAT017")
+def annotation_reserved(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    annotations = _annotations(entity)
+    if annotations is None:
+        return
+    for key, why in _RESERVED.items():
+        if key in annotations:
+            yield Finding(
+                f"`{key}` is reserved for the catalog: {why}; delete it from the file",
+                annotations.key_span(key),
+                pointer=f"metadata.annotations.{key}",
+            )
+
+
+@rule("CAT018")
+def annotation_deprecated(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    annotations = _annotations(entity)
+    if annotations is None:
+        return
+    for key, (replacement, rename) in _DEPRECATED.items():
+        if key not in annotations:
+            continue
+        span = annotations.key_span(key)
+        value = annotations[key]
+        if key == "backstage.io/definition-at-location" and isinstance(value, str):
+            target = value.split(":", 1)[1] if value.startswith(("url:", "file:")) else value
+            replacement = f"`definition: {{$text: {target}}}` in `spec`"
+        edits = ((span, replacement),) if rename and replacement not in annotations else ()
+        yield Finding(
+            f"`{key}` is deprecated and the plugins that read it are going away: use {replacement} instead",
+            span,
+            pointer=f"metadata.annotations.{key}",
+            fix=Fix(f"replace it with {replacement}", edits),
+        )
+
+
+@rule("CAT019")
+def annotation_location_ref_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    annotations = _annotations(entity)
+    if annotations is None:
+        return
+    for key, expected in _LOCATION_REFS.items():
+        value = annotations.get(key)
+        if not isinstance(value, str):
+            continue  # absent, or value-not-string
+        kind, sep, target = value.partition(":")
+        if sep and kind == "dir" and target:
+            continue
+        if sep and kind == "url" and is_url(target):
+            continue
+        if SCHEME.match(value) and is_url(value) and kind in ("http", "https"):
+            hint = f': write "url:{value}"'
+        else:
+            hint = ""
+        yield Finding(
+            f'`{key}` "{value}" is not a location reference Backstage can resolve; '
+            f"it must be {expected}{hint}",
+            annotations.value_span(key),
+            pointer=f"metadata.annotations.{key}",
+        )

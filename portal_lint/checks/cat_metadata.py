@@ -1,0 +1,203 @@
+"""CAT: `metadata` — name, namespace, labels, annotations, tags and links, as
+`FieldFormatEntityPolicy` and `EntityMeta.schema.json` check them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from portal_lint.checks import _schema
+from portal_lint.checks._fields import (
+    DNS_RULE,
+    NAME_RULE,
+    is_dns_label,
+    is_object_name,
+    is_prefixed_key,
+    is_tag,
+    is_url,
+    item_span,
+    suggest_dns_label,
+    suggest_name,
+    suggest_tag,
+)
+from portal_lint.diagnostic import Finding
+from portal_lint.model import Entity
+from portal_lint.parse.tree import PMap, PSeq
+from portal_lint.registry import RuleContext, rule
+
+_UNLIMITED = 1 << 30
+_KEY_RULE = (
+    "`[prefix/]name`, where prefix is a lowercase DNS name (e.g. `example.com`) and name is "
+    + NAME_RULE.format(max=63)
+)
+
+
+def _mapping(entity: Entity, key: str) -> PMap | None:
+    value = entity.metadata.get(key) if entity.metadata is not None else None
+    return value if isinstance(value, PMap) else None
+
+
+def _sequence(entity: Entity, key: str) -> PSeq | None:
+    value = entity.metadata.get(key) if entity.metadata is not None else None
+    return value if isinstance(value, PSeq) else None
+
+
+def _say(suggestion: str | None) -> str:
+    return f': use "{suggestion}"' if suggestion else ""
+
+
+@rule("CAT005")
+def name_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    md = entity.metadata
+    name = md.get("name") if md is not None else None
+    if md is None or not isinstance(name, str) or not name:
+        return  # missing: required-field-missing; not a string: the type rules
+    limit: int = ctx.options["max-length"]
+    if is_object_name(name, limit):
+        return
+    if is_object_name(name, _UNLIMITED):
+        message = (
+            f"`metadata.name` is {len(name)} characters long, over the limit of {limit}; Backstage "
+            "rejects the entity: shorten it (installations that allow longer names set the "
+            "`max-length` option)"
+        )
+    else:
+        message = (
+            f'`metadata.name` "{name}" is not a valid entity name; Backstage allows '
+            f"{NAME_RULE.format(max=limit)}{_say(suggest_name(name, limit))}"
+        )
+    yield Finding(message, md.value_span("name"), pointer="metadata.name")
+
+
+@rule("CAT006")
+def namespace_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    md = entity.metadata
+    if md is None or "namespace" not in md:
+        return
+    ns = md["namespace"]
+    if ns is None:
+        yield Finding(
+            "`metadata.namespace` has no value; delete the key (the namespace defaults to `default`) "
+            "or set one",
+            md.key_span("namespace"),
+            pointer="metadata.namespace",
+        )
+    elif isinstance(ns, str) and not is_dns_label(ns):
+        yield Finding(
+            f'`metadata.namespace` "{ns}" is not a valid namespace; Backstage allows {DNS_RULE}'
+            f"{_say(suggest_dns_label(ns))}",
+            md.value_span("namespace"),
+            pointer="metadata.namespace",
+        )
+
+
+@rule("CAT008")
+def metadata_field_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    yield from _schema.problems(entity, _schema.METADATA_INVALID)
+
+
+@rule("CAT009")
+def label_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    labels = _mapping(entity, "labels")
+    if labels is None:
+        return
+    for key, value in labels.items():
+        ptr = f"metadata.labels.{key}"
+        if not is_prefixed_key(key):
+            yield Finding(
+                f"label key `{key}` is not valid; Backstage allows {_KEY_RULE}{_say(_suggest_key(key))}",
+                labels.key_span(key),
+                pointer=ptr,
+            )
+        if isinstance(value, str) and value and not is_object_name(value):
+            yield Finding(
+                f'label value "{value}" of `{key}` is not valid; Backstage allows an empty string or '
+                f"{NAME_RULE.format(max=63)} (put free text in an annotation){_say(suggest_name(value))}",
+                labels.value_span(key),
+                pointer=ptr,
+            )
+
+
+def _suggest_key(key: str) -> str | None:
+    prefix, _, name = key.rpartition("/")
+    fixed_name = suggest_name(name) or name
+    fixed = f"{prefix.lower().replace('_', '-')}/{fixed_name}" if prefix else fixed_name
+    return fixed if fixed != key and is_prefixed_key(fixed) else None
+
+
+@rule("CAT010")
+def annotation_key_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    annotations = _mapping(entity, "annotations")
+    if annotations is None:
+        return
+    for key in annotations:
+        if not is_prefixed_key(key):
+            yield Finding(
+                f"annotation key `{key}` is not valid; Backstage allows {_KEY_RULE}{_say(_suggest_key(key))}",
+                annotations.key_span(key),
+                pointer=f"metadata.annotations.{key}",
+            )
+
+
+@rule("CAT011")
+def value_not_string(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    yield from _schema.problems(entity, _schema.NOT_STRING)
+
+
+@rule("CAT014")
+def tag_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    tags = _sequence(entity, "tags")
+    if tags is None:
+        return
+    for i, tag in enumerate(tags):
+        span, ptr = item_span(tags, i), f"metadata.tags[{i}]"
+        if tag is None or tag == "":
+            yield Finding(
+                f"`{ptr}` is empty; a tag needs 1–63 characters: give it a value or delete it",
+                span,
+                pointer=ptr,
+            )
+        elif isinstance(tag, str) and not is_tag(tag):
+            yield Finding(
+                f'tag "{tag}" is not valid; Backstage allows 1–63 characters of lowercase [a-z0-9:+#] '
+                f"separated by single `-`{_say(suggest_tag(tag))}",
+                span,
+                pointer=ptr,
+            )
+
+
+@rule("CAT015")
+def link_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    links = _sequence(entity, "links")
+    if links is None:
+        return
+    for i, link in enumerate(links):
+        if not isinstance(link, PMap):
+            continue  # metadata-field-invalid
+        ptr = f"metadata.links[{i}]"
+        url = link.get("url")
+        if url is None or url == "":
+            yield Finding(
+                f"`{ptr}` has no `url`; every link needs an absolute URL such as https://example.com/…",
+                link.key_span("url") if "url" in link else item_span(links, i),
+                pointer=f"{ptr}.url",
+            )
+        elif isinstance(url, str) and not is_url(url):
+            guess = f"https://{url.strip()}"
+            hint = f': use "{guess}"' if is_url(guess) and "://" not in url else ""
+            yield Finding(
+                f'`{ptr}.url` "{url}" is not an absolute URL (Backstage parses it with `new URL()`, '
+                f"which needs a scheme and, for http(s), a host){hint}",
+                link.value_span("url"),
+                pointer=f"{ptr}.url",
+            )
+        for key in ("title", "icon", "type"):
+            value = link.get(key, ...)
+            blank = value is None or (
+                isinstance(value, str) and not (value.strip() if key != "type" else value)
+            )
+            if blank:
+                yield Finding(
+                    f"`{ptr}.{key}` is empty; give it a value or delete the key",
+                    link.key_span(key),
+                    pointer=f"{ptr}.{key}",
+                )
