@@ -109,19 +109,21 @@ class _Collector:
     def __init__(self, run: Run) -> None:
         self.run = run
         self.out: list[Diagnostic] = []
-        self.suppressions: dict[Path, suppress.Suppressions] = {}
+        # repository root → file → its suppressions (POL003 reads them per repository)
+        self.suppressions: dict[Path, dict[Path, suppress.Suppressions]] = {}
         metas = registry.load_metadata()
         self.resolve = {k: (m.code, m.name) for m in metas.values() for k in (m.code, m.name)}
 
-    def sup_for(self, path: Path, text: str | None) -> suppress.Suppressions:
-        got = self.suppressions.get(path)
+    def sup_for(self, path: Path, text: str | None, repo: Repo) -> suppress.Suppressions:
+        per_repo = self.suppressions.setdefault(repo.root, {})
+        got = per_repo.get(path)
         if got is None:
             if text is None:
                 try:
                     text = read_text(path)
                 except InputError:
                     text = ""
-            got = self.suppressions[path] = suppress.parse(text, self.resolve)
+            got = per_repo[path] = suppress.parse(text, self.resolve)
         return got
 
     def add(self, rule: Rule, finding: Finding, sf: SourceFile | None, repo: Repo) -> None:
@@ -134,7 +136,7 @@ class _Collector:
             abs_path, text = sf.path, sf.text
         span = finding.span
         line = span.line + 1
-        if self.sup_for(abs_path, text).covers(meta.code, meta.name, line):
+        if self.sup_for(abs_path, text, repo).covers(meta.code, meta.name, line):
             return
         end_line, end_col = span.end_line + 1, span.end_col + 1
         if (end_line, end_col) <= (line, span.col + 1):
@@ -207,7 +209,7 @@ def lint(
         for on, subject, sf in loader(target, run):
             col.run_rules(on, subject, sf, target.repo)
         if sf is not None:
-            col.sup_for(sf.path, sf.text)  # so unknown codes in its suppressions are reported
+            col.sup_for(sf.path, sf.text, target.repo)  # so unknown codes in its suppressions are reported
     run.cache["suppressions"] = col.suppressions
     for repo in touched.values():
         col.run_rules("repo", repo, None, repo)

@@ -13,10 +13,8 @@ from portal_lint.suppress import Suppressions
 
 @rule("POL003")
 def suppression_unknown_rule(repo: Repo, ctx: RuleContext) -> Iterator[Finding]:
-    sups: dict[Path, Suppressions] = ctx.run.cache.get("suppressions", {})
+    sups: dict[Path, Suppressions] = ctx.run.cache.get("suppressions", {}).get(repo.root, {})
     for path, sup in sups.items():
-        if not path.is_relative_to(repo.root):
-            continue
         for line, col, token in sup.unknown:
             yield Finding(
                 f"`{token}` in a portal-lint suppression names no rule; use a code like CAT005 "
