@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import socket
 import sys
 import time
@@ -19,6 +20,7 @@ from pygls.uris import from_fs_path
 pytestmark = pytest.mark.anyio
 
 ROOT = Path(__file__).resolve().parent.parent
+VSCODE = json.loads((ROOT / "examples" / "vscode-lsp" / "package.json").read_text(encoding="utf-8"))
 # Two characters outside the Basic Multilingual Plane: one code point each for portal-lint,
 # two UTF-16 code units each for the editor, so a wrong conversion shifts the range.
 CATALOG = """\
@@ -137,7 +139,11 @@ async def start_editor(root: Path, options: dict[str, Any] | None = None) -> Edi
     def on_message(params: types.ShowMessageParams) -> None:
         editor.messages.append(params.message)
 
-    await client.start_io(sys.executable, "-m", "portal_lint", "lsp", cwd=str(ROOT))
+    # As the VS Code example starts it: its configured command, plus the `--stdio` that
+    # vscode-languageclient appends (the console script is this checkout's `python -m portal_lint`).
+    command, *args = VSCODE["contributes"]["configuration"]["properties"]["portal-lint.command"]["default"]
+    assert command == "portal-lint"
+    await client.start_io(sys.executable, "-m", "portal_lint", *args, "--stdio", cwd=str(ROOT))
     await client.initialize_async(
         types.InitializeParams(
             capabilities=types.ClientCapabilities(

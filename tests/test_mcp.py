@@ -68,12 +68,16 @@ def repo(tmp_path_factory: pytest.TempPathFactory, outside: Path) -> Path:
     return root
 
 
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "mcp"
+
+
 def server_params(root: Path, env: dict[str, str] | None = None, *extra: str) -> StdioServerParameters:
     return StdioServerParameters(
         command=sys.executable,
         args=["-m", "portal_lint", "mcp", "--root", str(root), *extra],
         env=env,
-        cwd=str(Path(__file__).resolve().parent.parent),
+        cwd=str(ROOT),
     )
 
 
@@ -277,6 +281,36 @@ async def test_check_name_with_an_unreachable_catalog_and_no_snapshot_is_unknown
     got = result.structured_content
     assert got is not None and got["status"] == "unknown" and "could not answer" in got["message"]
     assert TOKEN not in result.model_dump_json()
+
+
+def example_commands() -> list[tuple[str, list[str]]]:
+    import tomllib
+
+    claude = json.loads((EXAMPLES / ".mcp.json").read_text(encoding="utf-8"))["mcpServers"]["portal-lint"]
+    codex = tomllib.loads((EXAMPLES / "codex-config.toml").read_text(encoding="utf-8"))["mcp_servers"]
+    return [
+        (claude["command"], claude["args"]),
+        (codex["portal-lint"]["command"], codex["portal-lint"]["args"]),
+    ]
+
+
+@pytest.mark.parametrize(("command", "args"), example_commands(), ids=[".mcp.json", "codex-config.toml"])
+async def test_the_documented_client_configs_start_the_server_in_the_project(
+    command: str, args: list[str], repo: Path
+) -> None:
+    assert command == "portal-lint"
+    # As the client would start it: in the project folder, with the configured arguments
+    # (the console script is this checkout's `python -m portal_lint`).
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "portal_lint", *args],
+        cwd=str(repo),
+        env={"PYTHONPATH": str(ROOT)},
+    )
+    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+        await session.initialize()
+        report = await call(session, "lint", paths=["catalog-info.yaml"])
+    assert [f["code"] for f in report["findings"]] == ["YML005"]
 
 
 def test_missing_root_is_a_usage_error(tmp_path: Path) -> None:
