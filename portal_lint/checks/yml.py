@@ -58,8 +58,8 @@ def yaml11_ambiguity(doc: YamlDoc, ctx: RuleContext) -> Iterator[Finding]:
     for text, reading, span in doc.ambiguities:
         quoted = f'"{text}"'
         yield Finding(
-            f"`{text}` is a string to Backstage but {reading} to YAML 1.1 tools "
-            f"(PyYAML, many editors and scripts); quote it: {quoted}",
+            f"`{text}` reads differently in YAML 1.1 tools (PyYAML, many editors and scripts), "
+            f"which see {reading}, than in Backstage (YAML 1.2); quote it: {quoted}",
             span,
             fix=Fix(f"quote the value: {quoted}", ((span, quoted),)),
         )
