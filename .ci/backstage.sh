@@ -91,6 +91,8 @@ install() {
     installed || { log "npm ci finished but better-sqlite3 was not built (needs gcc, make, python3)"; exit 1; }
   fi
   echo "$sha" >"$DEST/.lock-sha"
+  # Release the lock here: `start` execs into start.sh, whose backend would inherit it.
+  exec 9>&-
 }
 
 case "${1:-}" in
