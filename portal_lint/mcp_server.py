@@ -391,7 +391,7 @@ def _availability(ws: Workspace, ref: str, in_workspace: bool, catalog_url: str 
 def _defined_in(ws: Workspace, ref: str) -> list[str]:
     from portal_lint.model import Repo, read_scope
 
-    with read_scope(confine=ws.root):
+    with read_scope(confine=[ws.root]):
         entities = Repo(ws.root).entities()
     return sorted({ws.rel(e.file.path) for e in entities if e.ref == ref})
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -169,7 +169,7 @@ MAX_BYTES = 10 * 1024 * 1024
 @dataclass(frozen=True, slots=True)
 class _ReadScope:
     overlays: dict[Path, str]
-    confine: Path | None
+    confine: tuple[Path, ...] | None
 
 
 # Set by editors and agents (LSP, MCP) around a lint: unsaved texts and the folder reads must stay in.
@@ -177,13 +177,16 @@ _READ_SCOPE: ContextVar[_ReadScope | None] = ContextVar("portal_lint_read_scope"
 
 
 @contextmanager
-def read_scope(overlays: Mapping[Path, str] | None = None, confine: Path | None = None) -> Iterator[None]:
+def read_scope(
+    overlays: Mapping[Path, str] | None = None, confine: Sequence[Path] | None = None
+) -> Iterator[None]:
     """Within the block, `read_text` returns `overlays[path]` instead of the file on disk (so
-    unsaved or proposed text is linted, also where the file does not exist yet) and refuses
-    files that resolve outside `confine` (symlinks out of a workspace)."""
+    unsaved or proposed text is linted, also where the file does not exist yet) and, when
+    `confine` is given, refuses files that resolve outside those folders or files (symlinks
+    out of a workspace)."""
     scope = _ReadScope(
         {Path(os.path.abspath(p)): t for p, t in (overlays or {}).items()},
-        confine.resolve() if confine is not None else None,
+        tuple(p.resolve() for p in confine) if confine is not None else None,
     )
     token = _READ_SCOPE.set(scope)
     try:
@@ -206,7 +209,8 @@ def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
     scope = _READ_SCOPE.get()
     if scope is not None and scope.confine is not None:
         try:
-            inside = path.resolve().is_relative_to(scope.confine)
+            real = path.resolve()
+            inside = any(real.is_relative_to(allowed) for allowed in scope.confine)
         except (OSError, RuntimeError):  # RuntimeError: a symlink loop
             inside = False
         if not inside:

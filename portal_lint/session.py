@@ -76,6 +76,16 @@ class Workspace:
         except ValueError:
             return path.as_posix()
 
+    def readable(self, cfg: config_mod.Config) -> list[Path]:
+        """What a confined lint may read: the root, and the org-wide policy file the config names
+        (the repository's own config chose it, not the client)."""
+        allowed = [self.root]
+        policy = cfg.get("policy")
+        if policy:
+            org = Path(policy).expanduser()
+            allowed.append(org if org.is_absolute() else self.root / org)
+        return allowed
+
     def config(self) -> config_mod.Config:
         try:
             return config_mod.load(self.root)
@@ -137,7 +147,7 @@ class Workspace:
         index = self.offline_index(cfg, notices)
         from portal_lint.discover import UsageError
 
-        with read_scope(overlays, confine=self.root if self.confined else None):
+        with read_scope(overlays, confine=self.readable(cfg) if self.confined else None):
             try:
                 result = engine.lint(
                     [str(p) for p in paths],
