@@ -1,0 +1,181 @@
+"""`portal-lint schema`: the JSON Schema editors validate catalog-info.yaml with while typing.
+
+Checked with a real draft-07 validator the way yaml-language-server applies it: to each document
+of a file separately, on the values a YAML 1.2 parser reads. Every rule's good catalog example
+must pass; the bad example of every rule the schema can express must fail.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from portal_lint.parse.yaml12 import parse_yaml
+from portal_lint.registry import RuleMeta, load_metadata, lookup
+from tests.integration_repo import GOOD_CATALOG, make_repo, run_cli
+
+# Rules whose violations are plain type, format, enum or required-field facts of one document.
+EXPRESSED = (
+    "document-not-mapping",
+    "root-field-unknown",
+    "required-field-missing",
+    "api-version-invalid",
+    "kind-unknown",
+    "name-invalid",
+    "namespace-invalid",
+    "api-version-wrong-for-kind",
+    "metadata-field-invalid",
+    "label-invalid",
+    "annotation-key-invalid",
+    "value-not-string",
+    "spec-field-missing",
+    "spec-field-invalid",
+    "tag-invalid",
+    "link-invalid",
+    "lifecycle-allowed",
+)
+CATALOG_RULES = [
+    m for m in load_metadata().values() if Path(m.bad_path).name in ("catalog-info.yaml", "catalog-info.yml")
+]
+
+
+def schema_from_cli(cwd: Path, *args: str) -> dict[str, Any]:
+    proc = run_cli(["schema", *args], cwd)
+    assert proc.returncode == 0, proc.stderr
+    schema: dict[str, Any] = json.loads(proc.stdout)
+    return schema
+
+
+@pytest.fixture(scope="module")
+def validator(tmp_path_factory: pytest.TempPathFactory) -> jsonschema.Draft7Validator:
+    schema = schema_from_cli(make_repo(tmp_path_factory.mktemp("repo"), {}))
+    jsonschema.Draft7Validator.check_schema(schema)
+    assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+    return jsonschema.Draft7Validator(schema)
+
+
+def errors(validator: jsonschema.Draft7Validator, text: str) -> list[list[str]]:
+    """Per document (as the editor validates them), the schema's complaints."""
+    docs = [d.root for d in parse_yaml(text) if d.ok and d.root is not None]
+    return [
+        [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(d)]
+        for d in docs
+    ]
+
+
+@pytest.mark.parametrize("meta", CATALOG_RULES, ids=[m.code for m in CATALOG_RULES])
+def test_good_examples_pass(validator: jsonschema.Draft7Validator, meta: RuleMeta) -> None:
+    assert all(e == [] for e in errors(validator, meta.good)), errors(validator, meta.good)
+
+
+@pytest.mark.parametrize("name", EXPRESSED)
+def test_bad_examples_of_expressible_rules_fail(validator: jsonschema.Draft7Validator, name: str) -> None:
+    (code,) = lookup(name)
+    meta = load_metadata()[code]
+    assert any(errors(validator, meta.bad)), f"{code} {name}: the schema accepts its bad example"
+
+
+API = """\
+apiVersion: backstage.io/v1alpha1
+kind: API
+metadata:
+  name: payments-api
+spec:
+  type: openapi
+  lifecycle: production
+  owner: group:default/team-payments
+  system: commerce
+  definition:
+    $text: ./api/openapi.yaml
+"""
+
+
+def test_each_document_is_checked_against_its_own_kind(validator: jsonschema.Draft7Validator) -> None:
+    assert errors(validator, GOOD_CATALOG + "---\n" + API) == [[], []]
+    component_without_definition = API.replace("kind: API", "kind: Component")
+    assert errors(validator, component_without_definition) == [[]], "definition is an API field only"
+    assert errors(validator, API.replace("definition:\n    $text: ./api/openapi.yaml", "owner2: x")) == [
+        ["spec: 'definition' is a required property"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("definition", "ok"),
+    [
+        ("definition: |\n    openapi: 3.0.3", True),
+        ("definition:\n    $text: ./api/openapi.yaml", True),
+        ("definition: {$yaml: https://example.com/api.yaml}", True),
+        ("definition: {$json: ./api/openapi.json}", True),
+        ("definition: {$text: ./a.yaml, $yaml: ./b.yaml}", False),
+        ("definition: {$ref: ./a.yaml}", False),
+        ("definition: {$text: 42}", False),
+        ("definition: 42", False),
+        ('definition: ""', False),
+    ],
+)
+def test_api_definition_is_a_string_or_one_placeholder(
+    validator: jsonschema.Draft7Validator, definition: str, ok: bool
+) -> None:
+    text = API.replace("definition:\n    $text: ./api/openapi.yaml", definition)
+    assert (errors(validator, text) == [[]]) is ok
+
+
+def test_mcp_server_apis_need_remotes_instead_of_a_definition(validator: jsonschema.Draft7Validator) -> None:
+    mcp = API.replace("type: openapi", "type: mcp-server").replace(
+        "definition:\n    $text: ./api/openapi.yaml",
+        "remotes:\n    - type: streamable-http\n      url: https://mcp.example.com",
+    )
+    assert errors(validator, mcp) == [[]]
+    assert errors(validator, mcp.split("  remotes:")[0]) == [["spec: 'remotes' is a required property"]]
+
+
+@pytest.mark.parametrize(
+    ("line", "ok"),
+    [
+        ("  name: payments", True),
+        ("  name: " + "a" * 63, True),
+        ("  name: " + "a" * 64, False),
+        ("  name: -payments", False),
+        ("  name: payments\n  namespace: Team-A", False),
+        ("  name: payments\n  labels:\n    example.com/tier: gold", True),
+        ("  name: payments\n  labels:\n    tier: true", False),
+        ('  name: payments\n  annotations:\n    prometheus.io/port: "8080"', True),
+        ("  name: payments\n  annotations:\n    prometheus.io/port: 8080", False),
+        ("  name: payments\n  annotations:\n    Example.com/x: y", False),
+        ("  name: payments\n  tags: [java, team:payments]", True),
+        ("  name: payments\n  tags: [Java]", False),
+        ("  name: payments\n  links:\n    - url: https://grafana.example.com", True),
+        ("  name: payments\n  links:\n    - title: no url", False),
+    ],
+)
+def test_metadata_formats(validator: jsonschema.Draft7Validator, line: str, ok: bool) -> None:
+    assert (errors(validator, GOOD_CATALOG.replace("  name: payments", line)) == [[]]) is ok
+
+
+def test_lifecycles_are_the_portal_standard_or_what_the_user_passes(tmp_path: Path) -> None:
+    beta = GOOD_CATALOG.replace("lifecycle: production", "lifecycle: beta")
+    default = jsonschema.Draft7Validator(schema_from_cli(make_repo(tmp_path, {})))
+    assert errors(default, beta) != [[]]
+    custom = jsonschema.Draft7Validator(schema_from_cli(tmp_path, "--lifecycle", "alpha,beta,ga"))
+    assert errors(custom, beta) == [[]]
+    assert errors(custom, GOOD_CATALOG) != [[]], "production is no longer allowed"
+
+
+def test_repository_config_widens_kinds_and_name_length(tmp_path: Path) -> None:
+    config = "rules:\n  kind-unknown:\n    extra-kinds: [Repository]\n  name-invalid:\n    max-length: 120\n"
+    repo = make_repo(tmp_path, {".portal-lint.yaml": config})
+    proc = run_cli(["schema", "--output", "schema.json"], repo)
+    assert proc.returncode == 0 and proc.stdout == "", proc.stderr
+    written = jsonschema.Draft7Validator(json.loads((repo / "schema.json").read_text(encoding="utf-8")))
+    custom = "apiVersion: example.com/v1\nkind: Repository\nmetadata:\n  name: " + "r" * 100 + "\n"
+    assert errors(written, custom) == [[]]
+
+
+def test_a_bad_config_is_a_clear_error(tmp_path: Path) -> None:
+    proc = run_cli(["schema"], make_repo(tmp_path, {".portal-lint.yaml": "nope: 1\n"}))
+    assert proc.returncode == 2
+    assert "unknown key `nope`" in proc.stderr
