@@ -288,10 +288,9 @@ def hover(ls: PortalLintServer, params: types.HoverParams) -> types.Hover | None
     if not hits:
         return None
     metas = registry.load_metadata()
+    # The message first (editors that show only the hover still say what is wrong), then the docs.
     parts = [
-        f"**{d.code} {d.name}**: {d.message}\n\n{render_rule(metas[d.code], heading='####')}"
-        if d.code in metas
-        else f"**{d.code}**: {d.message}"
+        f"{d.message}\n\n{render_rule(metas[d.code], heading='####')}" if d.code in metas else d.message
         for d, _ in hits
     ]
     return types.Hover(

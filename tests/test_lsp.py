@@ -126,7 +126,9 @@ class Editor:
         )
 
 
-async def start_editor(root: Path, options: dict[str, Any] | None = None) -> Editor:
+async def start_editor(
+    root: Path, options: dict[str, Any] | None = None, encodings: list[str] | None = None
+) -> Editor:
     client = LanguageClient("portal-lint-tests", "1")
     editor = Editor(client, root)
 
@@ -149,7 +151,8 @@ async def start_editor(root: Path, options: dict[str, Any] | None = None) -> Edi
             capabilities=types.ClientCapabilities(
                 workspace=types.WorkspaceClientCapabilities(
                     workspace_edit=types.WorkspaceEditClientCapabilities(document_changes=True)
-                )
+                ),
+                general=types.GeneralClientCapabilities(position_encodings=encodings) if encodings else None,
             ),
             root_uri=from_fs_path(str(root)),
             initialization_options=options if options is not None else {"debounceMs": FAST * 1000},
@@ -254,7 +257,7 @@ async def test_hover_on_a_finding_shows_the_rule_docs(editor: Editor) -> None:
     got = await editor.hover(uri, diag.range.start)
     assert got is not None and isinstance(got.contents, types.MarkupContent)
     assert got.contents.kind == types.MarkupKind.Markdown
-    assert got.contents.value.startswith("**YML005 ")
+    assert got.contents.value.startswith(f"{diag.message}\n\n#### YML005 ")
     assert "**Why.**" in got.contents.value and "**Fix.**" in got.contents.value
     assert got.range == diag.range
     assert await editor.hover(uri, types.Position(0, 0)) is None
@@ -332,5 +335,18 @@ async def test_a_broken_config_is_shown_to_the_user(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, "no message about the broken config"
             await asyncio.sleep(0.05)
         assert "unknown key `selct`" in editor.messages[0] and "select" in editor.messages[0]
+    finally:
+        await stop_editor(editor)
+
+
+async def test_positions_follow_the_negotiated_utf8_encoding(tmp_path: Path) -> None:
+    # Neovim offers UTF-8 first: columns are then bytes, not UTF-16 units.
+    editor = await start_editor(make_repo(tmp_path / "svc"), encodings=["utf-8", "utf-16"])
+    try:
+        uri = editor.open("catalog-info.yaml", CATALOG)
+        (diag,) = await editor.diagnostics(uri)
+        line = CATALOG.splitlines()[ON_LINE]
+        start = len(line[: line.index(" on}") + 1].encode("utf-8"))
+        assert diag.range == types.Range(types.Position(ON_LINE, start), types.Position(ON_LINE, start + 2))
     finally:
         await stop_editor(editor)
