@@ -37,8 +37,9 @@ spec:
   system: commerce
 """
 
-# YML003 is a warning by default; as a note it gives the run a finding of every severity.
-CONFIG = "severity:\n  merge-key: note\n"
+# Only the YAML rules, so the findings stay put as rule families grow; YML003 is a warning by
+# default, and as a note it gives the run a finding of every severity.
+CONFIG = "select: [YML]\nseverity:\n  merge-key: note\n"
 
 
 def make_repo(root: Path, files: dict[str, str]) -> Path:
