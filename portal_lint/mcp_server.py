@@ -13,8 +13,8 @@ and only ever handed to the HTTP client: no tool result carries it.
 from __future__ import annotations
 
 import difflib
+import json
 import os
-import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -24,9 +24,8 @@ from portal_lint import __version__, registry
 from portal_lint.model import MAX_BYTES
 from portal_lint.session import CATALOG_URL_ENV, TOKEN_ENV, Workspace, WorkspaceError, finding_json
 
-# Backstage's own limits for metadata.name (@backstage/catalog-model, KubernetesValidatorFunctions).
-NAME_MAX = 63
-NAME_PATTERN = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+# The rules that decide whether a kind, namespace and name are valid: check_name asks them.
+NAME_RULES = ("name-invalid", "namespace-invalid", "kind-unknown")
 # A catalog lookup from a tool call should answer while the agent waits, not after minutes.
 CATALOG_TIMEOUT = 5.0
 CATALOG_RETRIES = 1
@@ -119,7 +118,7 @@ class NameCheck(_Out):
     name: str
     ref: str = Field(description="kind:namespace/name, lower-cased as the catalog keys it")
     valid: bool
-    problems: list[str] = Field(description="why the name is not valid in Backstage")
+    problems: list[str] = Field(description="why Backstage would reject the entity: rule code and message")
     status: Literal["free", "taken", "unknown", "invalid"]
     message: str
     checked: str | None = Field(description="where the name was looked up")
@@ -295,18 +294,22 @@ def _explain(token: str) -> RuleDoc:
     )
 
 
-def name_problems(name: str) -> list[str]:
-    """Why Backstage would reject `name` as metadata.name (empty when it is valid)."""
-    problems = []
-    if len(name) > NAME_MAX:
-        problems.append(f"is {len(name)} characters long; Backstage allows at most {NAME_MAX}")
-    if not NAME_PATTERN.fullmatch(name):
-        problems.append(
-            "must be letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit"
-            if name
-            else "is empty"
-        )
-    return problems
+def name_problems(ws: Workspace, name: str, kind: str, namespace: str) -> list[str]:
+    """Why Backstage would reject the entity `kind:namespace/name`, in the words of the rules
+    that check it (their options from the workspace config apply)."""
+    if not name:
+        raise WorkspaceError("`name` is empty: give the metadata.name you want to check")
+    rules = [r for r in NAME_RULES if registry.lookup(r)]
+    if not rules:
+        raise WorkspaceError("this portal-lint has no rules for entity names (name-invalid)")
+    text = (
+        f"apiVersion: backstage.io/v1alpha1\nkind: {json.dumps(kind)}\n"
+        f"metadata:\n  name: {json.dumps(name)}\n  namespace: {json.dumps(namespace)}\nspec: {{}}\n"
+    )
+    # A file that is never on disk: the text stands in for it.
+    virtual = ws.root / ".portal-lint-check-name" / "catalog-info.yaml"
+    result = ws.lint([virtual], overlays={virtual: text}, select=rules)
+    return [f"{d.code} {d.message}" for d in result.diagnostics]
 
 
 Availability = tuple[Literal["free", "taken", "unknown"], str, str | None, CatalogEntry | None]
@@ -315,10 +318,10 @@ Availability = tuple[Literal["free", "taken", "unknown"], str, str | None, Catal
 def _check_name(ws: Workspace, name: str, kind: str, namespace: str, catalog_url: str | None) -> NameCheck:
     kind, namespace = kind.strip() or "Component", namespace.strip() or "default"
     ref = f"{kind}:{namespace}/{name}".lower()
-    problems = name_problems(name)
+    problems = name_problems(ws, name, kind, namespace)
     in_workspace = _defined_in(ws, ref)
     status: Literal["free", "taken", "unknown", "invalid"] = "invalid"
-    message = f"`{name}` is not a valid entity name: it " + "; it ".join(problems)
+    message = f"`{ref}` is not a valid entity reference: " + "; ".join(problems)
     checked, existing = None, None
     if not problems:
         status, message, checked, existing = _availability(ws, ref, bool(in_workspace), catalog_url)

@@ -189,11 +189,27 @@ async def test_explain_rule_unknown_suggests_close_codes(mcp: ClientSession) -> 
     assert "no rule `YML05`" in message and "YML005" in message
 
 
-async def test_check_name_rejects_names_backstage_rejects(mcp: ClientSession) -> None:
-    for name, problem in [("a" * 64, "at most 63"), ("-payments", "starting and ending"), ("", "is empty")]:
-        got = await call(mcp, "check_name", name=name)
-        assert got["status"] == "invalid" and not got["valid"]
-        assert any(problem in p for p in got["problems"]), got
+@pytest.mark.parametrize(
+    ("arguments", "code", "fragment"),
+    [
+        ({"name": "a" * 64}, "CAT005", "over the limit of 63"),
+        ({"name": "-payments-"}, "CAT005", 'use "payments"'),
+        ({"name": "payments api"}, "CAT005", "not a valid entity name"),
+        ({"name": "payments", "namespace": "Payments_Team"}, "CAT006", "namespace"),
+        ({"name": "payments", "kind": "Compnent"}, "CAT004", "Component"),
+    ],
+)
+async def test_check_name_rejects_what_backstage_rejects_in_the_rules_words(
+    mcp: ClientSession, arguments: dict[str, Any], code: str, fragment: str
+) -> None:
+    got = await call(mcp, "check_name", **arguments)
+    assert got["status"] == "invalid" and not got["valid"]
+    (problem,) = got["problems"]
+    assert problem.startswith(code) and fragment in problem, problem
+
+
+async def test_check_name_needs_a_name(mcp: ClientSession) -> None:
+    assert "`name` is empty" in await call_error(mcp, "check_name", name="")
 
 
 async def test_check_name_without_a_catalog_never_claims_free(mcp: ClientSession, repo: Path) -> None:
