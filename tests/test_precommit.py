@@ -144,7 +144,7 @@ def cross_file_case() -> tuple[dict[str, str], str, str]:
     if lookup("api-entity-required"):
         (code,) = lookup("api-entity-required")
         files = {"catalog-info.yaml": GOOD_CATALOG, "api/openapi.yaml": OPENAPI}
-        return files, "catalog-info.yaml", rf"(?m)^\S+:\d+:\d+: \w+ \[{code}\] "
+        return files, "catalog-info.yaml", rf"(?m)^api/openapi\.yaml:1:1: error \[{code}\] "
     second = GOOD_CATALOG.replace("name: payments", "name: Payments")
     files = {"svc-a/catalog-info.yaml": GOOD_CATALOG, "svc-b/catalog-info.yaml": second}
     return files, "svc-b/catalog-info.yaml", r"(?m)^svc-b/catalog-info\.yaml:4:9: error \[CAT016\] "
