@@ -8,6 +8,7 @@ The validators mirror `@backstage/catalog-model` 1.10.1 (`KubernetesValidatorFun
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from portal_lint.diagnostic import Fix, Span
@@ -68,6 +69,7 @@ def is_kind(value: str) -> bool:
     return 1 <= len(value) <= 63 and _KIND.fullmatch(value) is not None
 
 
+@lru_cache(maxsize=4096)  # the same few values recur in every file
 def is_api_version(value: str) -> bool:
     """`<suffix>` or `<dns-subdomain>/<suffix>` (CommonValidatorFunctions.isValidPrefixAndOrSuffix)."""
     parts = value.split("/")
@@ -77,6 +79,7 @@ def is_api_version(value: str) -> bool:
     return len(parts) == 1 or is_dns_subdomain(parts[0])
 
 
+@lru_cache(maxsize=4096)  # the same few values recur in every file
 def is_prefixed_key(value: str) -> bool:
     """A label or annotation key: `[<dns-subdomain>/]<object-name>`."""
     parts = value.split("/")
@@ -85,6 +88,7 @@ def is_prefixed_key(value: str) -> bool:
     return len(parts) == 1 or is_dns_subdomain(parts[0])
 
 
+@lru_cache(maxsize=4096)  # the same few values recur in every file
 def is_tag(value: str) -> bool:
     return 1 <= len(value) <= 63 and _TAG.fullmatch(value) is not None
 

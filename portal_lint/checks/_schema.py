@@ -112,6 +112,7 @@ _HINTS = {
     "steps": "`steps:` with at least one `- action: …` item",
     "remotes": "`remotes:` with the server's `type` and `url`",
 }
+_STRING_METADATA = frozenset({"name", "namespace", "uid", "etag", "title", "description"})
 _PROFILE_FIELDS = ("displayName", "email", "picture")
 
 _CACHE: WeakKeyDictionary[Entity, list[tuple[str, Finding]]] = WeakKeyDictionary()
@@ -161,6 +162,10 @@ def placeholder_problem(value: dict[str, Any]) -> str | None:
             "the object's single key, so the value stays a mapping where a string is required"
         )
     return "must be a string, not a mapping"
+
+
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[:1] in "AEIOU" else f"a {kind}"
 
 
 class _Walk:
@@ -216,9 +221,9 @@ class _Walk:
         elif isinstance(value, dict):
             why = placeholder_problem(value)
             if why is not None:
-                self.add(code, f"`{ptr}` {why}", span, ptr)
+                self.add(code, f"`{ptr}` {why}", key_span, ptr)
         else:
-            self.add(code, f"`{ptr}` must be a string, not {describe(value)}", span, ptr)
+            self.add(code, f"`{ptr}` must be a string, not {describe(value)}", key_span, ptr)
 
     def container(self, value: Any, span: Span, key_span: Span, ptr: str, code: str, want: type) -> bool:
         """Whether `value` is the mapping or list the schema wants; reports it when not."""
@@ -238,7 +243,9 @@ class _Walk:
                 ptr,
             )
         else:
-            self.add(code, f"`{ptr}` must be {shape}, not {describe(value)}", span, ptr)
+            # A block mapping or list starts on the line below its key; the key is what to fix.
+            where = key_span if isinstance(value, dict | list) else span
+            self.add(code, f"`{ptr}` must be {shape}, not {describe(value)}", where, ptr)
         return False
 
     # ------------------------------------------------------------------ metadata
@@ -258,6 +265,8 @@ class _Walk:
             return
         code = METADATA_INVALID
         for key, value in md.items():
+            if value.__class__ is str and value and key in _STRING_METADATA:
+                continue  # the common case, valid for every string field
             ptr = f"metadata.{key}"
             span, kspan = md.value_span(key), md.key_span(key)
             if key in ("name", "namespace"):
@@ -269,10 +278,14 @@ class _Walk:
             elif key in ("labels", "annotations"):
                 if self.container(value, span, kspan, ptr, code, PMap):
                     for k, v in value.items():
+                        if v.__class__ is str:
+                            continue
                         self.string(v, value.value_span(k), value.key_span(k), f"{ptr}.{k}", code, min1=False)
             elif key == "tags":
                 if self.container(value, span, kspan, ptr, code, PSeq):
                     for i, tag in enumerate(value):
+                        if tag.__class__ is str and tag:
+                            continue
                         s = item_span(value, i)
                         self.string(tag, s, s, f"{ptr}[{i}]", code, skip_empty=True)
             elif key == "links" and self.container(value, span, kspan, ptr, code, PSeq):
@@ -323,8 +336,8 @@ class _Walk:
         merged = "<<" in spec
         for field in required:
             if field not in spec:
-                if merged:
-                    continue
+                if merged or field in raw:
+                    continue  # field in raw: root-field-unknown says to move it under spec
                 hint = (
                     _TYPE_EXAMPLES.get(kind, "`type: …`")
                     if field == "type"
@@ -332,7 +345,7 @@ class _Walk:
                 )
                 self.add(
                     SPEC_MISSING,
-                    f"`spec.{field}` is missing; Backstage rejects a {kind} without it "
+                    f"`spec.{field}` is missing; Backstage rejects {_a(kind)} without it "
                     f"(`/spec must have required property '{field}'`): add {hint}",
                     raw.key_span("spec"),
                     f"spec.{field}",
@@ -340,13 +353,15 @@ class _Walk:
             elif spec[field] is None:
                 self.add(
                     SPEC_MISSING,
-                    f"`spec.{field}` has no value; Backstage rejects a {kind} without it: give it a value",
+                    f"`spec.{field}` has no value; Backstage rejects {_a(kind)} without it: give it a value",
                     spec.key_span(field),
                     f"spec.{field}",
                 )
         for field, value in spec.items():
             kind_of = types.get(field)
             if kind_of is None or (value is None and field in required):
+                continue
+            if kind_of is STR and value.__class__ is str and value:
                 continue
             self.CHECKS[kind_of](self, value, spec.value_span(field), spec.key_span(field), f"spec.{field}")
 
@@ -356,6 +371,8 @@ class _Walk:
     def check_strings(self, value: Any, span: Span, kspan: Span, ptr: str, code: str = SPEC_INVALID) -> None:
         if self.container(value, span, kspan, ptr, code, PSeq):
             for i, item in enumerate(value):
+                if item.__class__ is str and item:
+                    continue
                 s = item_span(value, i)
                 scalar_code = NOT_STRING if code == SPEC_INVALID else code
                 self.string(item, s, s, f"{ptr}[{i}]", code, scalar_code=scalar_code)

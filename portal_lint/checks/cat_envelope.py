@@ -106,7 +106,7 @@ def required_field_missing(entity: Entity, ctx: RuleContext) -> Iterator[Finding
                 pointer=field,
             )
     md = raw.get("metadata")
-    if isinstance(md, PMap) and md.get("name") in (None, "") and "<<" not in md:
+    if isinstance(md, PMap) and md.get("name") in (None, "") and "<<" not in md and "name" not in raw:
         yield Finding(
             f"`metadata.name` {'is missing' if 'name' not in md else 'has no value'}; every entity needs a "
             "name (1–63 characters of [A-Za-z0-9] separated by -, _ or .): add `name: …`",

@@ -186,7 +186,7 @@ def link_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
             hint = f': use "{guess}"' if is_url(guess) and "://" not in url else ""
             yield Finding(
                 f'`{ptr}.url` "{url}" is not an absolute URL (Backstage parses it with `new URL()`, '
-                f"which needs a scheme and, for http(s), a host){hint}",
+                f"which needs a scheme and, for http(s), a host and a valid port){hint}",
                 link.value_span("url"),
                 pointer=f"{ptr}.url",
             )

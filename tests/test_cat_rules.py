@@ -1,0 +1,258 @@
+"""CAT rules as a user meets them: where findings point, what they say, what --fix may do,
+what options change, and that one mistake gives one finding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from portal_lint.diagnostic import Diagnostic
+from portal_lint.engine import Result, lint
+from portal_lint.parse.yaml12 import parse_yaml
+from tests.expectations import lint_repo
+
+COMPONENT = """\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: payments
+spec:
+  type: service
+  lifecycle: production
+  owner: group:default/team-payments
+  system: commerce
+"""
+
+
+def repo(root: Path, files: dict[str, str]) -> Path:
+    (root / ".git").mkdir(parents=True, exist_ok=True)
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def cat(result: Result) -> list[Diagnostic]:
+    return [d for d in result.diagnostics if d.code.startswith("CAT")]
+
+
+def findings(tmp_path: Path, text: str, **files: str) -> list[Diagnostic]:
+    return cat(lint_repo(repo(tmp_path, {"catalog-info.yaml": text, **files})))
+
+
+def where(diags: list[Diagnostic]) -> list[tuple[int, str]]:
+    return [(d.line, d.code) for d in diags]
+
+
+def apply(text: str, diag: Diagnostic) -> str:
+    """Apply a finding's declared edits (0-based spans, as --fix receives them)."""
+    assert diag.fix is not None and diag.fix.edits
+    lines = text.split("\n")
+    for span, new in sorted(diag.fix.edits, reverse=True):
+        assert span.line == span.end_line
+        line = lines[span.line]
+        lines[span.line] = line[: span.col] + new + line[span.end_col :]
+    return "\n".join(lines)
+
+
+def test_the_documented_good_component_is_clean(tmp_path: Path) -> None:
+    assert findings(tmp_path, COMPONENT) == []
+
+
+def test_missing_owner_is_reported_at_the_spec_key(tmp_path: Path) -> None:
+    text = COMPONENT.replace("  owner: group:default/team-payments\n", "")
+    [d] = findings(tmp_path, text)
+    assert (d.line, d.code, d.severity) == (5, "CAT012", "error")
+    assert d.message.startswith("`spec.owner` is missing;")
+    assert "owner: group:default/" in d.message  # says what to add
+
+
+def test_an_empty_lifecycle_is_reported_at_its_value(tmp_path: Path) -> None:
+    [d] = findings(tmp_path, COMPONENT.replace("lifecycle: production", 'lifecycle: ""'))
+    assert (d.line, d.column, d.code) == (7, 14, "CAT013")
+
+
+def test_an_unknown_lifecycle_value_is_left_to_the_standards(tmp_path: Path) -> None:
+    assert findings(tmp_path, COMPONENT.replace("lifecycle: production", "lifecycle: prod")) == []
+
+
+def test_a_lowercase_kind_names_the_right_case_and_fixes_it(tmp_path: Path) -> None:
+    text = COMPONENT.replace("kind: Component", "kind: component")
+    [d] = findings(tmp_path, text)
+    assert (d.line, d.code) == (2, "CAT004")
+    assert 'write "Component"' in d.message
+    assert apply(text, d) == COMPONENT
+
+
+def test_a_misspelt_kind_gets_a_did_you_mean_and_no_spec_findings(tmp_path: Path) -> None:
+    # Without a known kind there is no schema: the missing owner and the empty type must
+    # not pile up on top of the one real mistake.
+    text = COMPONENT.replace("kind: Component", "kind: Compnent").replace("type: service", 'type: ""')
+    text = text.replace("  owner: group:default/team-payments\n", "")
+    [d] = findings(tmp_path, text)
+    assert d.code == "CAT004" and "did you mean `Component`?" in d.message
+
+
+def test_service_is_explained_as_a_component_type(tmp_path: Path) -> None:
+    [d] = findings(tmp_path, COMPONENT.replace("kind: Component", "kind: Service"))
+    assert "Component (with `spec.type: service`)" in d.message
+
+
+def test_unquoted_numbers_and_booleans_get_a_quoting_fix(tmp_path: Path) -> None:
+    text = COMPONENT.replace(
+        "  name: payments\n",
+        "  name: payments\n  annotations:\n    prometheus.io/port: 8080\n    acme.com/pci: true\n",
+    )
+    diags = findings(tmp_path, text)
+    assert where(diags) == [(6, "CAT011"), (7, "CAT011")]
+    assert all("quote it" in d.message for d in diags)
+    fixed = apply(apply(text, diags[1]), diags[0])
+    annotations = parse_yaml(fixed)[0].root["metadata"]["annotations"]
+    assert annotations == {"prometheus.io/port": "8080", "acme.com/pci": "true"}
+    assert findings(tmp_path / "again", fixed) == []
+
+
+def test_a_wrong_api_version_for_a_core_kind_is_fixable(tmp_path: Path) -> None:
+    text = COMPONENT.replace("backstage.io/v1alpha1", "backstage.io/v1")
+    [d] = findings(tmp_path, text)
+    assert d.code == "CAT007" and apply(text, d) == COMPONENT
+
+
+def test_template_must_be_v1beta3(tmp_path: Path) -> None:
+    template = """\
+apiVersion: backstage.io/v1alpha1
+kind: Template
+metadata:
+  name: python-service
+spec:
+  type: service
+  steps:
+    - action: fetch:template
+"""
+    [d] = findings(tmp_path, template)
+    assert (d.line, d.code) == (1, "CAT007") and "scaffolder.backstage.io/v1beta3" in d.message
+
+
+def test_the_name_limit_follows_the_installation(tmp_path: Path) -> None:
+    long_name = "payments-" + "x" * 70
+    text = COMPONENT.replace("name: payments", f"name: {long_name}")
+    [d] = findings(tmp_path / "stock", text)
+    assert d.code == "CAT005" and "79 characters long, over the limit of 63" in d.message
+    config = "rules:\n  name-invalid:\n    max-length: 120\n"
+    assert findings(tmp_path / "roadie", text, **{".portal-lint.yaml": config}) == []
+
+
+def test_metadata_that_is_not_a_mapping_is_reported_once(tmp_path: Path) -> None:
+    text = COMPONENT.replace("metadata:\n  name: payments\n", "metadata: payments\n")
+    [d] = findings(tmp_path, text)
+    assert (d.line, d.code) == (3, "CAT008")
+
+
+def test_a_key_indented_too_little_is_one_finding(tmp_path: Path) -> None:
+    owner = "owner: group:default/team-payments\n"
+    text = COMPONENT.replace(f"  {owner}", "") + owner
+    [d] = findings(tmp_path, text)
+    assert (d.line, d.code) == (9, "CAT001") and "move it under `spec:`" in d.message
+
+
+def test_placeholders_count_as_the_strings_they_become(tmp_path: Path) -> None:
+    api = """\
+apiVersion: backstage.io/v1alpha1
+kind: API
+metadata:
+  name: payments-api
+  description:
+    $text: ./README.md
+spec:
+  type: openapi
+  lifecycle: production
+  owner: group:default/team-payments
+  system: commerce
+  definition:
+    $yaml: ./api/openapi.yaml
+"""
+    assert findings(tmp_path, api) == []
+    broken = api.replace("$yaml: ./api/openapi.yaml", "$ref: ./api/openapi.yaml")
+    [d] = findings(tmp_path / "b", broken)
+    assert (d.line, d.code) == (12, "CAT013") and "`$ref` is not a placeholder" in d.message
+
+
+def test_an_mcp_server_api_needs_remotes_not_a_definition(tmp_path: Path) -> None:
+    api = """\
+apiVersion: backstage.io/v1alpha1
+kind: API
+metadata:
+  name: payments-mcp
+spec:
+  type: mcp-server
+  lifecycle: experimental
+  owner: group:default/team-payments
+  remotes:
+    - type: streamable-http
+      url: https://mcp.example.com/payments
+"""
+    assert findings(tmp_path, api) == []
+    [d] = findings(tmp_path / "b", api.split("  remotes:")[0])
+    assert d.code == "CAT012" and "`spec.remotes` is missing" in d.message
+
+
+def test_an_unmerged_merge_key_is_not_also_a_missing_field(tmp_path: Path) -> None:
+    text = COMPONENT.replace("  type: service\n", "  <<: {type: service}\n")
+    result = lint_repo(repo(tmp_path, {"catalog-info.yaml": text}))
+    assert [d.code for d in result.diagnostics] == ["YML003"]
+
+
+def test_duplicates_name_the_first_definition(tmp_path: Path) -> None:
+    root = repo(
+        tmp_path,
+        {
+            "catalog-info.yaml": COMPONENT,
+            "services/worker/catalog-info.yaml": COMPONENT.replace("name: payments", "name: Payments"),
+        },
+    )
+    [d] = cat(lint_repo(root))
+    assert (d.path, d.line, d.code) == ("services/worker/catalog-info.yaml", 4, "CAT016")
+    assert "first at catalog-info.yaml:4" in d.message
+    assert [(r.path, r.line) for r in d.related] == [("catalog-info.yaml", 4)]
+
+
+def test_duplicates_are_found_when_pre_commit_passes_one_file(tmp_path: Path) -> None:
+    root = repo(
+        tmp_path,
+        {"catalog-info.yaml": COMPONENT, "services/worker/catalog-info.yaml": COMPONENT},
+    )
+    result = lint(["catalog-info.yaml"], cwd=root, strict=True)
+    assert where(cat(result)) == [(4, "CAT016")]
+
+
+def test_a_nested_repository_is_not_part_of_the_outer_one(tmp_path: Path) -> None:
+    root = repo(tmp_path, {"catalog-info.yaml": COMPONENT})
+    repo(root / "vendor" / "payments", {"catalog-info.yaml": COMPONENT})
+    assert cat(lint_repo(root)) == []
+
+
+def test_location_targets_resolve_against_the_catalog_file(tmp_path: Path) -> None:
+    location = """\
+apiVersion: backstage.io/v1alpha1
+kind: Location
+metadata:
+  name: payments-entities
+spec:
+  targets:
+    - ./db.yaml
+    - ./queue.yaml
+"""
+    root = repo(tmp_path, {"catalog/catalog-info.yaml": location, "catalog/db.yaml": "{}\n"})
+    [d] = cat(lint_repo(root))
+    assert (d.path, d.line, d.code, d.severity) == ("catalog/catalog-info.yaml", 8, "CAT021", "warning")
+
+
+def test_kind_allow_list_is_opt_in(tmp_path: Path) -> None:
+    system = "apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: commerce\n"
+    system += "spec:\n  owner: team-a\n"
+    assert findings(tmp_path / "default", system) == []
+    config = "select: [CAT]\nrules:\n  kind-not-allowed:\n    allow: [Component, API, Location]\n"
+    [d] = findings(tmp_path / "on", system, **{".portal-lint.yaml": config})
+    assert (d.line, d.code) == (2, "CAT022")
+    config = "select: [CAT]\nrules:\n  kind-not-allowed:\n    allow: [Component, System]\n"
+    assert findings(tmp_path / "allowed", system, **{".portal-lint.yaml": config}) == []
