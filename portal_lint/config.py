@@ -20,7 +20,7 @@ class ConfigError(Exception):
     """A config problem the user must fix; printed as `path:line: message`, exit 2."""
 
 
-# key → (type, default, help). Types: str, bool, int, list, map, level.
+# key → (type, default, help). Types: str, bool, int, list, map, level, or a choice "a|b".
 KEYS: dict[str, tuple[str, Any, str]] = {
     "select": ("list", [], "rules to run (codes, names, families); empty means every rule on by default"),
     "ignore": ("list", [], "rules to switch off (codes, names or families)"),
@@ -35,6 +35,8 @@ KEYS: dict[str, tuple[str, Any, str]] = {
     "location": ("str", None, "this repository's catalog location, e.g. url:https://…/catalog-info.yaml"),
     "policy": ("str", None, "an org-wide AGENTS.md whose standards apply besides the repository's"),
     "standards-heading": ("str", "Developer Portal Standards", "heading of the standards section"),
+    "skills-profile": ("strict|lenient", "strict", "SKILL.md fields: strict = the Agent Skills spec "
+                       "(unknown fields are errors), lenient = what clients accept (notes)"),
 }
 
 
@@ -62,6 +64,8 @@ def _line_of(text: str, key: str) -> int:
 
 
 def _check_type(kind: str, value: Any) -> str | None:
+    if "|" in kind:  # a choice, e.g. "strict|lenient"
+        return None if value in kind.split("|") else "one of " + ", ".join(kind.split("|"))
     ok = {
         "str": isinstance(value, str),
         "bool": isinstance(value, bool),

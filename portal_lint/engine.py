@@ -10,11 +10,13 @@ from typing import Any
 
 from portal_lint import config as config_mod
 from portal_lint import registry, suppress
+from portal_lint.agents import load_agents_subjects
 from portal_lint.diagnostic import SEVERITY_RANK, Diagnostic, Finding, Span
 from portal_lint.discover import Discovery, Target
 from portal_lint.model import InputError, Repo, SourceFile, posix_rel, read_text
 from portal_lint.parse.yaml12 import SyntaxProblem, YamlDoc
 from portal_lint.registry import Rule, RuleContext
+from portal_lint.skills import load_skill_subjects
 
 Subject = tuple[str, Any, SourceFile]  # (what rules it is for, the subject, the file it is in)
 Loader = Callable[[Target, "Run"], Iterable[Subject]]
@@ -69,7 +71,11 @@ def load_catalog_subjects(target: Target, run: Run) -> Iterable[Subject]:
         yield "entity", entity, cf.source
 
 
-LOADERS: dict[str, Loader] = {"catalog": load_catalog_subjects}
+LOADERS: dict[str, Loader] = {
+    "catalog": load_catalog_subjects,
+    "skill": load_skill_subjects,
+    "agents": load_agents_subjects,
+}
 
 
 def select_rules(cfg: config_mod.Config, select: Sequence[str], ignore: Sequence[str]) -> list[str]:
@@ -199,9 +205,7 @@ def lint(
     discovery = Discovery(cwd, root, cfg.get("catalog-files"), cfg.get("exclude"))
     targets = discovery.targets(list(paths))
     col = _Collector(run)
-    touched: dict[Path, Repo] = {}
     for target in targets:
-        touched[target.repo.root] = target.repo
         loader = LOADERS.get(target.kind)
         if loader is None:
             continue
@@ -211,7 +215,7 @@ def lint(
         if sf is not None:
             col.sup_for(sf.path, sf.text, target.repo)  # so unknown codes in its suppressions are reported
     run.cache["suppressions"] = col.suppressions
-    for repo in touched.values():
+    for repo in discovery.repos.values():  # those of the targets, and scanned ones without any
         col.run_rules("repo", repo, None, repo)
     diags = sorted(set(col.out), key=lambda d: d.sort_key)
     return Result(diags, len(targets), run.notices, run.internal_errors, cfg.get("fail-on"), cwd)

@@ -1,0 +1,546 @@
+"""SKL: SKILL.md against the Agent Skills specification and the clients that load skills."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+from portal_lint.diagnostic import Finding, Span
+from portal_lint.markdown import anchor_missing, line_span, scan, split_target
+from portal_lint.model import InputError, read_text
+from portal_lint.parse.tree import PMap, PSeq
+from portal_lint.registry import RuleContext, rule
+from portal_lint.skills import CLAUDE_FIELDS, SPEC_FIELDS, SkillFile
+
+_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_ORDERED_ITEM = re.compile(r"\s{0,3}\d{1,9}[.)](?:[ \t]|$)")
+_MARKDOWN = (".md", ".markdown")
+TOKEN_CHARS = 4  # characters per token: the estimate agnix AS-021 uses
+
+
+def _tolerated(skill: SkillFile, ctx: RuleContext, key: str) -> bool:
+    """Whether a form outside the specification is a note (SKL013) rather than an error: always
+    under the lenient profile, and for Claude Code's own forms in `.claude/skills/`."""
+    lenient = ctx.run.config.get("skills-profile") == "lenient"
+    return lenient or (skill.for_claude and (key in CLAUDE_FIELDS or key == "allowed-tools"))
+
+
+def _line_span(skill: SkillFile, line: int) -> Span:
+    return line_span(skill.lines, line)
+
+
+def _quoted(skill: SkillFile, span: Span, key: str) -> str:
+    """`key: "value"` as the author should write it, from the text they typed."""
+    typed = skill.text_at(span).strip() or "…"
+    return f'{key}: "{typed}"'
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a number" if isinstance(value, int | float) else "a string"
+
+
+def _must_be_string(skill: SkillFile, meta: PMap, key: str, fix: str) -> str | None:
+    """The message when `key` is not a usable string, or None. A number or boolean is a string
+    the author forgot to quote, so its fix is the quoted text; otherwise the fix is `fix`."""
+    value = meta[key]
+    if isinstance(value, str):
+        return None if value.strip() else f"`{key}` is empty: {fix}"
+    if isinstance(value, dict | list) or value is None:
+        return f"`{key}` must be a string, not {_kind(value)}: {fix}"
+    return (
+        f"`{key}` must be a string, but YAML reads it as {_kind(value)}; quote it: "
+        f"{_quoted(skill, meta.value_span(key), key)}"
+    )
+
+
+# ---------------------------------------------------------------- frontmatter
+
+
+@rule("SKL001")
+def frontmatter_missing(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+    if skill.error is None and skill.frontmatter is None:
+        yield Finding(
+            "SKILL.md does not start with YAML frontmatter, so no client can load the skill: "
+            "begin the file with `---`, `name: …`, `description: …` and a closing `---`",
+            _line_span(skill, 0),
+        )
+
+
+@rule("SKL002")
+def frontmatter_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+    if skill.error is not None:
+        yield Finding(f"{skill.error}; no client can read this skill", _line_span(skill, 0))
+        return
+    fm, doc = skill.frontmatter, skill.doc
+    if fm is None:
+        return
+    if fm.end is None:
+        yield Finding(
+            "the frontmatter opened on line 1 is never closed, so clients read the whole file as "
+            "YAML and reject it: add a `---` line after the last field",
+            _line_span(skill, 0),
+        )
+        return
+    assert doc is not None
+    problem = doc.syntax or doc.limit
+    if problem is not None:
+        yield Finding(
+            f"the frontmatter is not valid YAML: {problem.message}; clients skip the skill", problem.span
+        )
+    elif doc.empty:
+        yield Finding("the frontmatter is empty: add `name:` and `description:`", _line_span(skill, 0))
+    elif not isinstance(doc.root, PMap):
+        yield Finding(f"the frontmatter must be a mapping of fields, found {_kind(doc.root)}", doc.root_span)
+    for key, span, first in doc.duplicates:
+        yield Finding(
+            f"`{key}` is set twice (first on line {first.line + 1}); strict parsers reject the "
+            "frontmatter and others keep a different copy: keep one",
+            span,
+            pointer=key,
+        )
+
+
+@rule("SKL003")
+def unquoted_colon(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+    for key, span in skill.unquoted:
+        yield Finding(
+            f"the `{key}` value contains `: ` without quotes; Claude Code reads it, but strict YAML "
+            "parsers (Codex, skills-ref, `npx skills`) reject the frontmatter and silently skip the "
+            f"skill: quote it: {_quoted(skill, span, key)}",
+            span,
+            pointer=key,
+        )
+
+
+@rule("SKL004")
+def field_missing(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+    meta = skill.meta
+    if meta is None:
+        return
+    for key in ("name", "description"):
+        if key not in meta:
+            yield Finding(
+                f"the frontmatter has no `{key}`, which the Agent Skills specification requires; "
+                f"clients skip the skill: add `{key}: …`",
+                _line_span(skill, meta.span.line),  # the mapping that should hold it
+                pointer=key,
+            )
+
+
+# ---------------------------------------------------------------- name
+
+
+def _name_problems(name: str, unicode_ok: bool) -> list[str]:
+    out = []
+    if len(name) > 64:
+        out.append(f"is {len(name)} characters (at most 64)")
+    if name != name.lower():
+        out.append("must be lowercase")
+    allowed = (lambda c: c.isalnum() or c == "-") if unicode_ok else (lambda c: c in _ASCII_NAME_CHARS)
+    bad = sorted({c for c in name.lower() if not allowed(c)})
+    if bad:
+        out.append(
+            "may only hold "
+            + ("letters" if unicode_ok else "a-z")
+            + ", digits and hyphens, not "
+            + " ".join(f"`{c}`" for c in bad)
+        )
+    if name.startswith("-") or name.endswith("-"):
+        out.append("must not start or end with a hyphen")
+    if "--" in name:
+        out.append("must not contain `--`")
+    return out
+
+
+_ASCII_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+def suggest_name(name: str) -> str:
+    """The closest valid name: lowercase, other characters as hyphens, at most 64 characters."""
+    text = re.sub(r"[^a-z0-9]+", "-", _normalize("NFKD", name).lower())
+    return text.strip("-")[:64].rstrip("-")
+
+
+def _nfkc(text: str) -> str:
+    return _normalize("NFKC", text)
+
+
+def _normalize(form: Literal["NFKC", "NFKD"], text: str) -> str:
+    """Unicode normalisation, skipped (with its import) for ASCII, which it leaves unchanged."""
+    if text.isascii():
+        return text
+    import unicodedata
+
+    return unicodedata.normalize(form, text)
+
+
+@rule("SKL005")
+def name_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+    meta = skill.meta
+    if meta is None or "name" not in meta:
+        return
+    span = meta.value_span("name")
+    why = _must_be_string(skill, meta, "name", "use the folder name (lowercase letters, digits, hyphens)")
+    if why is not None:
+        yield Finding(why, span, pointer="name")
+        return
+    name = _nfkc(meta["name"].strip())
+    problems = _name_problems(name, bool(ctx.options["allow-unicode"]))
+    if problems:
+        better = suggest_name(name)
+        tail = f"name it `{better}`" + (
+            " and rename the folder to match" if better != skill.folder.name else ""
+        )
+        yield Finding(f"skill name `{name}` " + "; ".join(problems) + f": {tail}", span, pointer="name")
+
+
+@rule("SKL006")
+def name_folder_mismatch(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+    meta = skill.meta
+    name = meta.get("name") if meta is not None else None
+    if meta is None or not isinstance(name, str) or not name.strip():
+        return
+    name, folder = _nfkc(name.strip()), _nfkc(skill.folder.name)
+    if name == folder or (suggest_name(name) == folder and _name_problems(name, unicode_ok=True)):
+        return  # equal, or the fix SKL005 proposes for the invalid name makes them equal
+    yield Finding(
+        f"skill name `{name}` does not match its folder `{folder}`; the specification requires "
+        f"them to be equal and clients list the skill under the folder name: rename the folder "
+        f"or set `name: {folder}`",
+        meta.value_span("name"),
+        pointer="name",
+    )
+
+
+# ---------------------------------------------------------------- other fields
+
+
+def _length_problem(meta: PMap, key: str, limit: int, fix: str) -> str | None:
+    value = meta[key]
+    if isinstance(value, str) and len(value) > limit:
+        return f"`{key}` is {len(value)} characters, over the specification's {limit}: {fix}"
+    return None
+
+
+@rule("SKL007")
+def description_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+    meta = skill.meta
+    if meta is None or "description" not in meta:
+        return
+    why = _must_be_string(skill, meta, "description", "say what the skill does and when to use it")
+    why = why or _length_problem(
+        meta,
+        "description",
+        int(ctx.options["max-length"]),
+        "clients truncate or reject longer ones; keep what the skill does and when to use it here and "
+        "move the detail into the body",
+    )
+    if why is not None:
+        yield Finding(why, meta.value_span("description"), pointer="description")
+
+
+@rule("SKL008")
+def compatibility_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+    meta = skill.meta
+    if meta is None or "compatibility" not in meta:
+        return
+    fix = "state the environment the skill needs in 1–500 characters, or remove the field"
+    why = _must_be_string(skill, meta, "compatibility", fix) or _length_problem(
+        meta, "compatibility", 500, fix
+    )
+    if why is not None:
+        yield Finding(why, meta.value_span("compatibility"), pointer="compatibility")
+
+
+@rule("SKL009")
+def metadata_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+    meta = skill.meta
+    if meta is None or "metadata" not in meta:
+        return
+    value = meta["metadata"]
+    if not isinstance(value, PMap):
+        yield Finding(
+            f"`metadata` must be a mapping of string keys to string values, not {_kind(value)}",
+            meta.value_span("metadata"),
+            pointer="metadata",
+        )
+        return
+    for key, item in value.items():
+        if isinstance(item, str):
+            continue
+        span = value.value_span(key)
+        if isinstance(item, dict | list):
+            msg = (
+                f"`metadata.{key}` is {_kind(item)}; the specification allows only string values and "
+                "strict clients reject nested ones: flatten it into `key: value` strings"
+            )
+        elif item is None:
+            msg = f"`metadata.{key}` has no value; give it a string or remove it"
+        else:
+            msg = (
+                f"`metadata.{key}` is {_kind(item)} to YAML, but metadata values must be strings "
+                f"(strict clients reject the skill): quote it: {_quoted(skill, span, key)}"
+            )
+        yield Finding(msg, span, pointer=f"metadata.{key}")
+
+
+_LICENSE_FILE = re.compile(r"[^\s]*(?:/|\.(?:txt|md)$|^LICEN[CS]E)", re.I)
+
+
+@rule("SKL010")
+def license_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+    meta = skill.meta
+    if meta is None or "license" not in meta:
+        return
+    span = meta.value_span("license")
+    why = _must_be_string(
+        skill, meta, "license", "name the license (e.g. `Apache-2.0`) or a bundled license file"
+    )
+    if why is not None:
+        yield Finding(why, span, pointer="license")
+        return
+    value = meta["license"].strip()
+    if " " not in value and _LICENSE_FILE.match(value) and not (skill.folder / value).is_file():
+        yield Finding(
+            f"`license` names the file `{value}`, which is not in the skill folder: add the file "
+            "or name the license instead",
+            span,
+            pointer="license",
+        )
+
+
+def _parens_balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+@rule("SKL011")
+def allowed_tools_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+    meta = skill.meta
+    if meta is None or "allowed-tools" not in meta:
+        return
+    value, span = meta["allowed-tools"], meta.value_span("allowed-tools")
+    if isinstance(value, list):
+        bad = [i for i, item in enumerate(value) if not isinstance(item, str) or not item.strip()]
+        if bad and isinstance(value, PSeq):
+            yield Finding("every `allowed-tools` entry must be a tool name", value.item_spans[bad[0]])
+        elif not bad and not _tolerated(skill, ctx, "allowed-tools"):
+            joined = " ".join(value)
+            yield Finding(
+                "`allowed-tools` is a list, but the specification defines a space-separated string "
+                f"(skills-ref rejects lists): write `allowed-tools: {joined}`",
+                span,
+                pointer="allowed-tools",
+            )
+        return
+    fix = "list tools separated by spaces, e.g. `Bash(git:*) Read`"
+    why = _must_be_string(skill, meta, "allowed-tools", fix)
+    if why is None and not _parens_balanced(value):
+        why = f"`allowed-tools` has unbalanced parentheses in `{value}`: {fix}"
+    if why is not None:
+        yield Finding(why, span, pointer="allowed-tools")
+
+
+def _unknown_fields(meta: PMap) -> list[str]:
+    return [k for k in meta if k not in SPEC_FIELDS]
+
+
+@rule("SKL012")
+def field_unknown(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+    meta = skill.meta
+    if meta is None:
+        return
+    for key in _unknown_fields(meta):
+        if _tolerated(skill, ctx, key):
+            continue
+        close = [f for f in SPEC_FIELDS if _similar(key, f)]
+        hint = f"did you mean `{close[0]}`? Otherwise " if close else ""
+        yield Finding(
+            f"`{key}` is not an Agent Skills field; skills-ref and strict clients reject the skill: "
+            f"{hint}move it under `metadata`, or set `skills-profile: lenient` if your clients read it",
+            meta.key_span(key),
+            pointer=key,
+        )
+
+
+def _similar(a: str, b: str) -> bool:
+    from difflib import SequenceMatcher
+
+    return SequenceMatcher(None, a.lower().replace("_", "-"), b).ratio() >= 0.8
+
+
+@rule("SKL013")
+def field_nonportable(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+    meta = skill.meta
+    if meta is None:
+        return
+    for key in _unknown_fields(meta):
+        if not _tolerated(skill, ctx, key):
+            continue
+        who = "Claude Code reads it" if key in CLAUDE_FIELDS else "no documented client reads it"
+        yield Finding(
+            f"`{key}` is not an Agent Skills field ({who}); other clients ignore it and skills-ref "
+            "rejects the skill: keep it only if your clients need it, else move it under `metadata`",
+            meta.key_span(key),
+            pointer=key,
+        )
+    tools = meta.get("allowed-tools")
+    if (
+        isinstance(tools, list)
+        and all(isinstance(t, str) for t in tools)
+        and _tolerated(skill, ctx, "allowed-tools")
+    ):
+        yield Finding(
+            "`allowed-tools` is a list; the specification defines a space-separated string, which "
+            f"every client reads: `allowed-tools: {' '.join(tools)}`",
+            meta.value_span("allowed-tools"),
+            pointer="allowed-tools",
+        )
+
+
+# ---------------------------------------------------------------- body
+
+
+@rule("SKL014")
+def body_too_long(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+    lines = skill.lines
+    if lines and lines[-1] == "":
+        lines = lines[:-1]
+    max_lines, max_tokens = int(ctx.options["max-lines"]), int(ctx.options["max-tokens"])
+    if len(lines) > max_lines:
+        yield Finding(
+            f"SKILL.md has {len(lines)} lines and this is line {max_lines + 1}; the specification "
+            f"recommends under {max_lines}, because agents load the whole file when the skill "
+            "activates: move reference material into `references/` and link it",
+            _line_span(skill, max_lines),
+        )
+        return
+    budget = max_tokens * TOKEN_CHARS
+    used = 0
+    for no in range(skill.body_start, len(lines)):
+        used += len(lines[no]) + 1
+        if used > budget:
+            total = sum(len(x) + 1 for x in lines[skill.body_start :]) // TOKEN_CHARS
+            yield Finding(
+                f"the SKILL.md body is about {total} tokens (characters / {TOKEN_CHARS}); the "
+                f"specification recommends under {max_tokens}, and this line crosses it: move "
+                "reference material into `references/` and link it",
+                _line_span(skill, no),
+            )
+            return
+
+
+def _anchors_of(path: Path, ctx: RuleContext) -> frozenset[str] | None:
+    """Heading anchors of a Markdown file, read once per run; None when it cannot be read."""
+    cache: dict[Path, frozenset[str] | None] = ctx.run.cache.setdefault("skl-anchors", {})
+    if path not in cache:
+        try:
+            cache[path] = scan(read_text(path).split("\n")).anchors
+        except InputError:
+            cache[path] = None
+    return cache[path]
+
+
+def _outside(skill: SkillFile, path: str) -> bool:
+    if path.startswith(("/", "~", "\\")) or re.match(r"[A-Za-z]:[\\/]", path):
+        return True
+    folder = str(skill.folder)
+    resolved = os.path.normpath(os.path.join(folder, path))
+    return resolved != folder and not resolved.startswith(folder + os.sep)
+
+
+@rule("SKL015")
+def reference_missing(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+    for ref in skill.references:
+        path, fragment = split_target(ref.target)
+        if path and _outside(skill, path):
+            continue  # SKL016
+        where = os.path.join(skill.folder, path) if path else str(skill.path)
+        if path and not os.path.exists(where):
+            kind = "links to" if ref.is_link else "refers to"
+            yield Finding(
+                f"the skill {kind} `{path}`, which does not exist in the skill folder; agents that "
+                "follow it find nothing: fix the path or add the file",
+                ref.span,
+            )
+        elif (
+            fragment
+            and ref.is_link
+            and where.lower().endswith((".md", ".markdown"))
+            and os.path.isfile(where)
+        ):
+            anchors = _anchors_of(Path(where), ctx) if path else skill.body.anchors
+            if anchor_missing(anchors, fragment):
+                yield Finding(
+                    f"`#{fragment}` matches no heading in `{path or skill.path.name}`: use one of its "
+                    "heading anchors (lowercase, spaces as hyphens)",
+                    ref.span,
+                )
+
+
+@rule("SKL016")
+def reference_outside(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+    for ref in skill.references:
+        path, _ = split_target(ref.target)
+        if path and _outside(skill, path):
+            yield Finding(
+                f"`{path}` points outside the skill folder; a skill is installed and shared as its "
+                "folder, so the file is missing wherever the skill is copied: move the file into the "
+                "skill (e.g. `references/`) and use a relative path",
+                ref.span,
+            )
+
+
+# ---------------------------------------------------------------- portal template
+
+
+@rule("SKL017")
+def template_sections(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+    wanted = [str(s) for s in ctx.options["sections"]]
+    if not wanted or skill.error is not None:
+        return
+    body = skill.body
+    found = {}
+    for i, h in enumerate(body.headings):
+        key = h.text.strip().rstrip(":").strip().lower()
+        if key in (w.lower() for w in wanted) and key not in found:
+            found[key] = i
+    anchor = _line_span(skill, body.headings[0].line if body.headings else skill.body_start)
+    listed = ", ".join(wanted)
+    last = -1
+    ordered = str(ctx.options["ordered-list"]).lower()
+    for title in wanted:
+        index = found.get(title.lower())
+        if index is None:
+            yield Finding(
+                f"the portal skill template requires a `## {title}` section (sections: {listed}): add it",
+                anchor,
+            )
+            continue
+        head = body.headings[index]
+        span = Span(head.line, 0, head.line, len(skill.lines[head.line].rstrip()))
+        content = [skill.lines[n] for n in body.section(index) if skill.lines[n].strip()]
+        if index < last:
+            yield Finding(f"`{title}` is out of order; the portal skill template orders {listed}", span)
+        elif not content:
+            yield Finding(f"the `{title}` section is empty: write what belongs under it", span)
+        elif title.lower() == ordered and not any(_ORDERED_ITEM.match(c) for c in content):
+            yield Finding(
+                f"`{title}` must be a numbered list (`1.`, `2.`, …), so agents follow it in order", span
+            )
+        last = max(last, index)

@@ -1,0 +1,179 @@
+"""SKILL.md as the SKL rules see it: frontmatter parsed with positions, the body scanned lazily.
+
+The frontmatter goes through the project's positioned YAML parser with the opening `---`
+line blanked, so every span already points at the right line of SKILL.md. Values with an
+unquoted `: ` (`description: Use when: …`) break strict YAML parsers but not Claude Code's
+lenient loader; they are quoted here, as the Agent Skills client guide suggests, so the
+other fields can still be checked, and the SKL003 rule reports each one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from portal_lint.diagnostic import Span
+from portal_lint.markdown import Frontmatter, MdDoc, is_external, scan, split_frontmatter
+from portal_lint.model import InputError, SourceFile, read_text
+from portal_lint.parse.tree import PMap
+from portal_lint.parse.yaml12 import YamlDoc, parse_yaml
+
+if TYPE_CHECKING:
+    from portal_lint.discover import Target
+    from portal_lint.engine import Run
+
+SPEC_FIELDS = ("name", "description", "license", "compatibility", "metadata", "allowed-tools")
+# Fields Claude Code documents for skills beyond the specification (agnix 0.59.3's allowlist).
+CLAUDE_FIELDS = frozenset(
+    {
+        "when_to_use",
+        "argument-hint",
+        "arguments",
+        "disable-model-invocation",
+        "user-invocable",
+        "model",
+        "effort",
+        "context",
+        "agent",
+        "hooks",
+        "paths",
+        "shell",
+    }
+)
+CLAUDE_FOLDER = "/.claude/skills/"
+
+# `key: value` with a plain (unquoted) value; a `: ` inside the value is what YAML reads as a
+# second mapping on one line ("mapping values are not allowed here").
+_KEY_VALUE = re.compile(r"(\s*[^\s#'\"-][^:#]*:[ \t]+)([^\s'\"\[{|>&*!%@`#].*)$")
+_COMMENT = re.compile(r"[ \t]+#")
+_MAX_REPAIRS = 50
+# Inline code that names a file of the skill, as the specification's examples do (`scripts/extract.py`).
+_BUNDLED = re.compile(r"(?:scripts|references|assets)/[^\s*?<>{}$`|;]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A file the body points at: a relative link, or inline code naming a bundled file."""
+
+    target: str
+    span: Span
+    is_link: bool
+
+
+@dataclass(eq=False)
+class SkillFile:
+    """One SKILL.md: its source, frontmatter (if any) and body."""
+
+    source: SourceFile
+    error: str | None = None  # why the file could not be read at all
+    frontmatter: Frontmatter | None = None
+    doc: YamlDoc | None = None  # the parsed frontmatter; None when absent or unclosed
+    unquoted: list[tuple[str, Span]] = field(default_factory=list)  # (key, value span) quoted for the parse
+
+    @property
+    def path(self) -> Path:
+        return self.source.path
+
+    @property
+    def folder(self) -> Path:
+        return self.source.path.parent
+
+    @property
+    def meta(self) -> PMap | None:
+        """The frontmatter mapping, when it parsed into one."""
+        if self.doc is not None and self.doc.ok and isinstance(self.doc.root, PMap):
+            return self.doc.root
+        return None
+
+    @property
+    def lines(self) -> list[str]:
+        return self.source.lines
+
+    @property
+    def for_claude(self) -> bool:
+        """Under `.claude/skills/`: only Claude Code loads it, so Claude's own fields are fine."""
+        return CLAUDE_FOLDER in "/" + self.source.rel
+
+    @property
+    def body_start(self) -> int:
+        return self.frontmatter.body if self.frontmatter is not None else 0
+
+    @cached_property
+    def body(self) -> MdDoc:
+        return scan(self.source.lines, self.body_start)
+
+    @cached_property
+    def references(self) -> list[Reference]:
+        """Relative links and bundled-file code spans of the body; code blocks hold commands,
+        which may create the files they name, so they are not references."""
+        body = self.body
+        out = [Reference(x.target, Span(x.line, x.col, x.line, x.end_col), True) for x in body.links]
+        out = [r for r in out if not is_external(r.target)]
+        out += [
+            Reference(c.text, Span(c.line, c.col, c.line, c.end_col), False)
+            for c in body.spans
+            if _BUNDLED.fullmatch(c.text)
+        ]
+        return out
+
+    def text_at(self, span: Span) -> str:
+        """The source text of a one-line span (what the author typed, before YAML resolved it)."""
+        return self.lines[span.line][span.col : span.end_col] if span.line == span.end_line else ""
+
+
+def parse_frontmatter(fm: Frontmatter) -> tuple[YamlDoc, list[tuple[str, Span]]]:
+    """Parse the frontmatter YAML at its place in the file, quoting unquoted-colon values."""
+    lines = [""] * fm.offset + fm.yaml.split("\n")
+    unquoted: list[tuple[str, Span]] = []
+    for _ in range(_MAX_REPAIRS):
+        doc = parse_yaml("\n".join(lines))[0]
+        problem = doc.syntax
+        if problem is None or not problem.message.startswith("mapping values are not allowed"):
+            return doc, unquoted
+        no = problem.span.line
+        found = _colon_value(lines[no]) if no < len(lines) else None
+        if found is None:
+            return doc, unquoted
+        key, start, value, rest = found
+        unquoted.append((key, Span(no, start, no, start + len(value))))
+        lines[no] = lines[no][:start] + json.dumps(value, ensure_ascii=False) + rest
+    return doc, unquoted
+
+
+def _colon_value(line: str) -> tuple[str, int, str, str] | None:
+    """(key, value column, value, trailing comment) of a `key: value` line whose plain value
+    holds a `: ` or ends in `:`; None for any other line."""
+    m = _KEY_VALUE.match(line.rstrip())
+    if m is None:
+        return None
+    value, rest = m.group(2), ""
+    comment = _COMMENT.search(value)
+    if comment:
+        value, rest = value[: comment.start()], value[comment.start() :]
+    if ": " not in value and not value.endswith(":"):
+        return None
+    return m.group(1).strip().rstrip(":").strip(), m.end(1), value, rest
+
+
+def load_skill(sf: SourceFile) -> SkillFile:
+    skill = SkillFile(sf)
+    skill.frontmatter = split_frontmatter(sf.lines)
+    if skill.frontmatter is not None and skill.frontmatter.end is not None:
+        skill.doc, skill.unquoted = parse_frontmatter(skill.frontmatter)
+    return skill
+
+
+def load_skill_subjects(target: Target, run: Run) -> Iterator[tuple[str, Any, SourceFile]]:
+    """Engine loader for kind "skill": one SkillFile per SKILL.md."""
+    try:
+        sf = SourceFile(target.path, target.repo, read_text(target.path))
+    except InputError as exc:
+        sf = SourceFile(target.path, target.repo, "")
+        yield "skill", SkillFile(sf, error=f"{target.path.name} {exc}"), sf
+        return
+    yield "skill", load_skill(sf), sf
