@@ -13,6 +13,7 @@ and only ever handed to the HTTP client: no tool result carries it.
 from __future__ import annotations
 
 import difflib
+import importlib
 import json
 import os
 from pathlib import Path
@@ -127,18 +128,17 @@ class NameCheck(_Out):
 
 
 class Standard(_Out):
-    text: str
-    rules: list[str] = Field(description="codes of the rules that enforce it")
-    source: str
+    text: str = Field(description="the standard as written (the AGENTS.md bullet, or the built-in text)")
+    in_force: bool = Field(description="false: a built-in standard that only an AGENTS.md bullet switches on")
+    rules: list[str] = Field(description="codes of the installed rules that enforce it")
+    source: str = Field(description="AGENTS.md:LINE, or built-in")
 
 
 class PolicyReport(_Out):
     source: str = Field(description="where the policy in force comes from")
     standards: list[Standard]
-    notes: list[str]
-    details: dict[str, Any] | None = Field(
-        default=None, description="the policy as `portal-lint policy --format json` reports it"
-    )
+    unenforced: list[str] = Field(description="written standards no rule checks (POL001)")
+    details: dict[str, Any] = Field(description="the policy as `portal-lint policy --format json` prints it")
 
 
 def _fail(exc: Exception) -> Exception:
@@ -400,15 +400,30 @@ def _defined_in(ws: Workspace, ref: str) -> list[str]:
 
 
 def _policy(ws: Workspace) -> PolicyReport:
-    metas = registry.load_metadata()
-    by_standard: dict[str, list[str]] = {}
-    for meta in metas.values():
-        if meta.standard:
-            by_standard.setdefault(meta.standard.strip(), []).append(meta.code)
+    try:
+        policy_report = importlib.import_module("portal_lint.commands.policy").policy_report
+    except (ImportError, AttributeError):
+        raise WorkspaceError(
+            "this version of portal-lint cannot report its policy (no `portal-lint policy`)"
+        ) from None
+    from portal_lint.model import read_scope
+
+    cfg = ws.config()
+    with read_scope(confine=ws.readable(cfg)):
+        report: dict[str, Any] = policy_report(ws.root, cfg)
     return PolicyReport(
-        source="built-in portal standards (no `portal_lint.policy` module in this version)",
-        standards=[Standard(text=t, rules=codes, source="built-in") for t, codes in by_standard.items()],
-        notes=["AGENTS.md standards are not read by this version of portal-lint"],
+        source=report["source"],
+        standards=[
+            Standard(
+                text=std["text"],
+                in_force=std["in_force"],
+                rules=[r["code"] for r in std["rules"] if r.get("code")],
+                source=std["source"]["label"] if std["source"] else "built-in",
+            )
+            for std in report["standards"]
+        ],
+        unenforced=[f"{b['source']['label']}: {b['text']}" for b in report["unenforced"]],
+        details=report,
     )
 
 

@@ -34,6 +34,14 @@ spec:
   system: commerce
 """
 YES_LINE = 6  # 1-based line of `yes` above
+AGENTS = """\
+# Agents
+
+## Developer Portal Standards
+
+- Lifecycle values: production | experimental | deprecated. Never omit lifecycle.
+- Every service MUST page its on-call team through the paging tool.
+"""
 SECRET = "TOP-SECRET-outside-the-workspace"
 TOKEN = "s3cr3t-portal-token-value"
 
@@ -65,6 +73,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory, outside: Path) -> Path:
     (root / "leak" / "catalog-info.yaml").symlink_to(outside)
     (root / "docs").mkdir()
     (root / "docs" / "index.md").write_text("# docs\n", encoding="utf-8")
+    (root / "AGENTS.md").write_text(AGENTS, encoding="utf-8")
     return root
 
 
@@ -173,7 +182,7 @@ async def test_folder_lint_does_not_follow_a_symlink_out_of_the_workspace(mcp: C
     report = await call(mcp, "lint")
     assert SECRET not in json.dumps(report)
     leak = [f for f in report["findings"] if f["path"] == "leak/catalog-info.yaml"]
-    assert [f["code"] for f in leak] == ["YML006"] and "outside the workspace root" in leak[0]["message"]
+    assert [f["code"] for f in leak] == ["YML006"] and "outside" in leak[0]["message"]
 
 
 async def test_explain_rule_by_code_and_by_name(mcp: ClientSession) -> None:
@@ -219,11 +228,16 @@ async def test_check_name_without_a_catalog_never_claims_free(mcp: ClientSession
     assert got["in_workspace"] == ["catalog-info.yaml"]
 
 
-async def test_policy_lists_standards_and_their_rules(mcp: ClientSession) -> None:
+async def test_policy_is_the_workspace_agents_md_with_its_sources(mcp: ClientSession) -> None:
     got = await call(mcp, "policy")
-    assert got["source"]
-    for standard in got["standards"]:
-        assert standard["text"] and standard["rules"]
+    assert got["source"].startswith("AGENTS.md:3")
+    (lifecycle,) = got["standards"]
+    assert lifecycle["source"] == "AGENTS.md:5" and lifecycle["in_force"]
+    assert lifecycle["text"].startswith("Lifecycle values") and lifecycle["rules"]
+    assert got["unenforced"] == [
+        "AGENTS.md:6: Every service MUST page its on-call team through the paging tool."
+    ]
+    assert got["details"]["standards"][0]["key"] == "lifecycle-allowed"
 
 
 def write_snapshot(path: Path, refs: list[tuple[str, str, str]]) -> Path:
