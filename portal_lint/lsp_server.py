@@ -141,6 +141,12 @@ class PortalLintServer(LanguageServer):
         except WorkspaceError as exc:
             self.say_once(str(exc))
             return
+        except Exception as exc:  # a bug in a rule or the engine must not take the editor's server down
+            self.log(
+                f"internal error linting {path}: {type(exc).__name__}: {exc} (please report this bug)",
+                types.MessageType.Error,
+            )
+            return
         for notice in result.notices:
             self.log(notice)
         for error in result.internal_errors:
