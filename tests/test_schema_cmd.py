@@ -8,6 +8,9 @@ must pass; the bad example of every rule the schema can express must fail.
 from __future__ import annotations
 
 import json
+import select
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -179,3 +182,106 @@ def test_a_bad_config_is_a_clear_error(tmp_path: Path) -> None:
     proc = run_cli(["schema"], make_repo(tmp_path, {".portal-lint.yaml": "nope: 1\n"}))
     assert proc.returncode == 2
     assert "unknown key `nope`" in proc.stderr
+
+
+# --- The real consumer: yaml-language-server (what the VS Code YAML extension runs) -----------
+
+YLS_VERSION = "2.0.0"
+
+
+@pytest.fixture(scope="module")
+def yaml_language_server(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip("npm is not installed: cannot fetch yaml-language-server")
+    prefix = tmp_path_factory.mktemp("yls")
+    subprocess.run(
+        [
+            npm,
+            "install",
+            "--prefix",
+            str(prefix),
+            "--no-audit",
+            "--no-fund",
+            f"yaml-language-server@{YLS_VERSION}",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return prefix / "node_modules" / ".bin" / "yaml-language-server"
+
+
+def lsp_diagnostics(server: Path, workspace: Path, rel: str) -> list[tuple[int, str]]:
+    """Open `rel` in yaml-language-server with the schema mapped as `.vscode/settings.json` would;
+    return its diagnostics as (1-based line, message)."""
+    settings = {
+        "validate": True,
+        "schemaStore": {"enable": False},
+        "schemas": {".vscode/catalog-info.schema.json": ["catalog-info.yaml", "**/catalog-info.yaml"]},
+    }
+    proc = subprocess.Popen([str(server), "--stdio"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+    stdin, stdout = proc.stdin, proc.stdout
+
+    def send(msg: dict[str, Any]) -> None:
+        data = json.dumps({"jsonrpc": "2.0", **msg}).encode()
+        stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(data), data))
+        stdin.flush()
+
+    def receive() -> dict[str, Any]:
+        length = 0
+        while line := stdout.readline().strip():
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        message: dict[str, Any] = json.loads(stdout.read(length))
+        return message
+
+    uri = (workspace / rel).as_uri()
+    try:
+        root = {
+            "rootUri": workspace.as_uri(),
+            "workspaceFolders": [{"uri": workspace.as_uri(), "name": "ws"}],
+        }
+        caps = {"workspace": {"configuration": True}, "textDocument": {"publishDiagnostics": {}}}
+        send({"id": 1, "method": "initialize", "params": {"processId": None, "capabilities": caps, **root}})
+        send({"method": "initialized", "params": {}})
+        send({"method": "workspace/didChangeConfiguration", "params": {"settings": {"yaml": settings}}})
+        text = (workspace / rel).read_text(encoding="utf-8")
+        doc = {"uri": uri, "languageId": "yaml", "version": 1, "text": text}
+        send({"method": "textDocument/didOpen", "params": {"textDocument": doc}})
+        while True:
+            msg = receive()
+            if msg.get("method") == "workspace/configuration":
+                send({"id": msg["id"], "result": [settings for _ in msg["params"]["items"]]})
+            elif "id" in msg and "method" in msg:
+                send({"id": msg["id"], "result": None})
+            elif msg.get("method") == "textDocument/publishDiagnostics" and msg["params"]["uri"] == uri:
+                diags = msg["params"]["diagnostics"]
+                if diags or not text.strip():
+                    return [(d["range"]["start"]["line"] + 1, d["message"]) for d in diags]
+                # The first, empty publication may precede schema validation; a clean file gets
+                # only that one, so wait briefly for a second before calling it clean.
+                stdout_ready = select.select([stdout], [], [], 3)[0]
+                if not stdout_ready:
+                    return []
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_yaml_language_server_flags_each_document_against_its_kind(
+    yaml_language_server: Path, tmp_path: Path
+) -> None:
+    bad = GOOD_CATALOG.replace("lifecycle: production", "lifecycle: prod")
+    bad_api = API.replace("apiVersion: backstage.io/v1alpha1", "apiVersion: backstage.io/v1")
+    repo = make_repo(
+        tmp_path,
+        {"svc/catalog-info.yaml": bad + "---\n" + bad_api, "catalog-info.yaml": GOOD_CATALOG + "---\n" + API},
+    )
+    assert run_cli(["schema", "--output", ".vscode/catalog-info.schema.json"], repo).returncode == 0
+    assert lsp_diagnostics(yaml_language_server, repo, "catalog-info.yaml") == []
+    got = lsp_diagnostics(yaml_language_server, repo, "svc/catalog-info.yaml")
+    # lifecycle in the first document (line 9), apiVersion in the second (line 13)
+    assert [line for line, _ in got] == [9, 13], got
+    assert "production" in got[0][1] and "backstage.io/v1alpha1" in got[1][1]

@@ -261,6 +261,7 @@ def main(argv: Sequence[str]) -> int:
     ] or LIFECYCLES
     text = json.dumps(build(extra, max_name, lifecycles), indent=2) + "\n"
     if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)  # e.g. a .vscode/ not made yet
         args.output.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
