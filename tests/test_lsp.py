@@ -17,6 +17,8 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 from pygls.uris import from_fs_path
 
+from portal_lint.engine import lint
+
 pytestmark = pytest.mark.anyio
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -348,5 +350,40 @@ async def test_positions_follow_the_negotiated_utf8_encoding(tmp_path: Path) -> 
         line = CATALOG.splitlines()[ON_LINE]
         start = len(line[: line.index(" on}") + 1].encode("utf-8"))
         assert diag.range == types.Range(types.Position(ON_LINE, start), types.Position(ON_LINE, start + 2))
+    finally:
+        await stop_editor(editor)
+
+
+SKILL = """\
+---
+name: pdf-forms
+description: Fill in PDF forms. Use when: the user asks to complete a form.
+---
+# PDF forms
+"""
+
+
+async def test_skill_md_gets_findings_and_hover_docs(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "svc", "select: [SKL]\n")
+    on_disk = root / "skills" / "pdf-forms" / "SKILL.md"
+    on_disk.parent.mkdir(parents=True)
+    on_disk.write_text(SKILL, encoding="utf-8")
+    (want,) = [d for d in lint([str(on_disk)], cwd=root).diagnostics if d.code == "SKL003"]
+    editor = await start_editor(root)
+    try:
+        uri = editor.open("skills/pdf-forms/SKILL.md", SKILL)
+        (diag,) = [d for d in await editor.diagnostics(uri) if d.code == "SKL003"]
+        # The CLI's 1-based line and column, 0-based (the line is ASCII: units are code points).
+        assert diag.range == types.Range(
+            types.Position(want.line - 1, want.column - 1),
+            types.Position(want.end_line - 1, want.end_column - 1),
+        )
+        got = await editor.hover(uri, diag.range.start)
+        assert got is not None and isinstance(got.contents, types.MarkupContent)
+        assert "#### SKL003 skill-unquoted-colon" in got.contents.value
+        editor.type(
+            uri, SKILL.replace("description: Fill", 'description: "Fill').replace("form.\n", 'form."\n')
+        )
+        assert "SKL003" not in [d.code for d in await editor.diagnostics(uri)]
     finally:
         await stop_editor(editor)
