@@ -174,6 +174,11 @@ def _rel_folder(agents: AgentsFile) -> str:
     return "the repository root" if rel == "." else f"`{rel}/`"
 
 
+def _up_from(agents: AgentsFile) -> str:
+    rel = agents.folder.relative_to(agents.source.repo.root).as_posix()
+    return "the repository" if rel == "." else f"`{rel}/` or the folders above it"
+
+
 _PATHLIKE = re.compile(r"(?:\./)?[A-Za-z0-9_][\w.+-]*(?:/[\w.+-]+)*/?")
 _EXTENSIONS = frozenset(
     [
@@ -394,8 +399,8 @@ def command_undefined(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding]
                 if cmd.tool == "python":
                     continue  # `uv run X` without a project: a standalone script or tool, not checkable
                 yield Finding(
-                    f"`{cmd.text}`: there is no {definer.tool} in {_rel_folder(agents)} or above, so an "
-                    f"agent that runs this command fails: add one with the {definer.what} or fix the command",
+                    f"`{cmd.text}`: there is no {definer.tool} in {_up_from(agents)}, so an agent that "
+                    f"runs this command fails: add one with the {definer.what} or fix the command",
                     span,
                 )
                 continue

@@ -22,10 +22,22 @@ TOKEN_CHARS = 4  # characters per token: the estimate agnix AS-021 uses
 
 
 def _tolerated(skill: SkillFile, ctx: RuleContext, key: str) -> bool:
-    """Whether a form outside the specification is a note (SKL013) rather than an error: always
-    under the lenient profile, and for Claude Code's own forms in `.claude/skills/`."""
-    lenient = ctx.run.config.get("skills-profile") == "lenient"
-    return lenient or (skill.for_claude and (key in CLAUDE_FIELDS or key == "allowed-tools"))
+    """Whether a form outside the specification is a note (SKL013) rather than an error: under
+    the lenient profile, and for Claude Code's own forms in `.claude/skills/`. A misspelt
+    specification field is never tolerated."""
+    if key in CLAUDE_FIELDS or key == "allowed-tools":
+        return skill.for_claude or ctx.run.config.get("skills-profile") == "lenient"
+    return _misspelt(key) is None and ctx.run.config.get("skills-profile") == "lenient"
+
+
+def _misspelt(key: str) -> str | None:
+    """The specification field `key` looks like a typo of, if any."""
+    if key in SPEC_FIELDS:
+        return None
+    from difflib import SequenceMatcher
+
+    folded = key.lower().replace("_", "-")
+    return next((f for f in SPEC_FIELDS if SequenceMatcher(None, folded, f).ratio() >= 0.8), None)
 
 
 def _line_span(skill: SkillFile, line: int) -> Span:
@@ -128,11 +140,12 @@ def field_missing(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
     meta = skill.meta
     if meta is None:
         return
+    typos = {_misspelt(k) for k in meta}
     for key in ("name", "description"):
-        if key not in meta:
+        if key not in meta and key not in typos:  # a misspelt key is SKL012's one finding
             yield Finding(
                 f"the frontmatter has no `{key}`, which the Agent Skills specification requires; "
-                f"clients skip the skill: add `{key}: …`",
+                f"clients skip the skill: add `{key}: {skill.folder.name if key == 'name' else '…'}`",
                 _line_span(skill, meta.span.line),  # the mapping that should hold it
                 pointer=key,
             )
@@ -344,7 +357,7 @@ def allowed_tools_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Findin
             yield Finding(
                 "`allowed-tools` is a list, but the specification defines a space-separated string "
                 f"(skills-ref rejects lists): write `allowed-tools: {joined}`",
-                span,
+                meta.key_span("allowed-tools"),  # a block list spans lines; its key is one place
                 pointer="allowed-tools",
             )
         return
@@ -368,20 +381,14 @@ def field_unknown(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
     for key in _unknown_fields(meta):
         if _tolerated(skill, ctx, key):
             continue
-        close = [f for f in SPEC_FIELDS if _similar(key, f)]
-        hint = f"did you mean `{close[0]}`? Otherwise " if close else ""
+        typo = _misspelt(key)
+        hint = f"did you mean `{typo}`? Otherwise " if typo else ""
         yield Finding(
             f"`{key}` is not an Agent Skills field; skills-ref and strict clients reject the skill: "
             f"{hint}move it under `metadata`, or set `skills-profile: lenient` if your clients read it",
             meta.key_span(key),
             pointer=key,
         )
-
-
-def _similar(a: str, b: str) -> bool:
-    from difflib import SequenceMatcher
-
-    return SequenceMatcher(None, a.lower().replace("_", "-"), b).ratio() >= 0.8
 
 
 @rule("SKL013")
@@ -408,7 +415,7 @@ def field_nonportable(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
         yield Finding(
             "`allowed-tools` is a list; the specification defines a space-separated string, which "
             f"every client reads: `allowed-tools: {' '.join(tools)}`",
-            meta.value_span("allowed-tools"),
+            meta.key_span("allowed-tools"),
             pointer="allowed-tools",
         )
 
