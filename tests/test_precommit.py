@@ -25,11 +25,21 @@ HOOK_FILES = (
     "svc/a/catalog-info.yml",
     "AGENTS.md",
     "docs/AGENTS.md",
+    "AGENTS.override.md",
+    "docs/agents.md",
     "skills/deploy/SKILL.md",
     "api/openapi.yaml",
     "api/v2/events.asyncapi.json",
 )
-NOT_HOOK_FILES = ("my-catalog-info.yaml", "catalog-info.yaml.bak", "src/api.py", "README.md", "skill.md")
+NOT_HOOK_FILES = (
+    "my-catalog-info.yaml",
+    "catalog-info.yaml.bak",
+    "src/api.py",
+    "README.md",
+    "skill.md",
+    "MY-AGENTS.md",
+    ".portal-lint.yaml",
+)
 HOOKS = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
 OPENAPI = "openapi: 3.0.3\ninfo:\n  title: Payments\n  version: 1.0.0\npaths: {}\n"
 HookRepo = tuple[Path, str, Path]  # (hook repository, its commit, PRE_COMMIT_HOME)
