@@ -3,7 +3,11 @@ what options change, and that one mistake gives one finding."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from portal_lint.diagnostic import Diagnostic
 from portal_lint.engine import Result, lint
@@ -256,3 +260,94 @@ def test_kind_allow_list_is_opt_in(tmp_path: Path) -> None:
     assert (d.line, d.code) == (2, "CAT022")
     config = "select: [CAT]\nrules:\n  kind-not-allowed:\n    allow: [Component, System]\n"
     assert findings(tmp_path / "allowed", system, **{".portal-lint.yaml": config}) == []
+
+
+_KEYS = st.sampled_from(
+    [
+        "apiVersion",
+        "kind",
+        "metadata",
+        "spec",
+        "name",
+        "namespace",
+        "title",
+        "labels",
+        "annotations",
+        "tags",
+        "links",
+        "url",
+        "icon",
+        "type",
+        "owner",
+        "lifecycle",
+        "definition",
+        "$text",
+        "$json",
+        "target",
+        "targets",
+        "presence",
+        "steps",
+        "action",
+        "if",
+        "profile",
+        "children",
+        "memberOf",
+        "providesApis",
+        "backstage.io/techdocs-ref",
+        "backstage.io/managed-by-location",
+        "<<",
+        "status",
+    ]
+)
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 99999),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "Component",
+            "API",
+            "Location",
+            "Template",
+            "backstage.io/v1alpha1",
+            "scaffolder.backstage.io/v1beta3",
+            "file",
+            "./x.yaml",
+            "./dir/",
+            "https://",
+            "dir:.",
+            "payments",
+            "Pay ments",
+            "x" * 70,
+            "required",
+            "optional",
+            "mcp-server",
+        ]
+    ),
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_KEYS, inner, max_size=6)),
+    max_leaves=25,
+)
+_ENTITIES = st.fixed_dictionaries(
+    {},
+    optional={
+        "apiVersion": _SCALARS,
+        "kind": st.sampled_from(["Component", "API", "Location", "Template", "Group", "User", "Compnent"]),
+        "metadata": _VALUES,
+        "spec": _VALUES,
+        "relations": _VALUES,
+    },
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(entity=_ENTITIES)
+def test_any_entity_shape_gives_findings_never_a_crash(tmp_path: Path, entity: dict[str, object]) -> None:
+    text = json.dumps(entity)  # JSON is YAML: every shape the rules can meet, with exact types
+    root = repo(tmp_path / "fuzz", {"catalog-info.yaml": text})
+    lint_repo(root)  # strict: a rule's exception fails the test
