@@ -148,7 +148,8 @@ def placeholder_problem(value: dict[str, Any]) -> str | None:
         if key not in RESOLVERS:
             return (
                 f"is a `{key}` object, and `{key}` is not a placeholder Backstage resolves "
-                "($text, $json, $yaml), so the value stays a mapping where a string is required"
+                "($text, $json, $yaml; $openapi and $asyncapi with the OpenAPI module), so the value "
+                "stays a mapping where a string is required"
             )
         if not isinstance(value[key], str):
             return (
