@@ -82,7 +82,7 @@ class Discovery:
             p = (self.cwd / raw).absolute()
             if not p.exists() and not p.is_symlink() and overlay_text(p) is None:
                 raise UsageError(f"{raw}: no such file or directory")
-            if p.is_dir():
+            if p.is_dir() and p.name not in CATALOG_NAMES:  # a folder so named is reported
                 self._scan_dir(p, out)
             else:
                 root = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -110,6 +111,8 @@ class Repo:
         got = self._parsed.get(path)
         if got is None:
             try:
+                if self._escapes(path):
+                    raise InputError("is a symlink to a file outside the repository: not followed")
                 sf = SourceFile(path, self, read_text(path))
                 docs = parse_yaml(sf.text)
                 got = CatalogFile(
@@ -122,11 +125,18 @@ class Repo:
             raise got
         return got
 
+    def _escapes(self, path: Path) -> bool:
+        """Whether `path` resolves (through a symlink) to a file outside the repository."""
+        try:
+            return not path.resolve().is_relative_to(self.root.resolve())
+        except (OSError, RuntimeError):  # RuntimeError: a symlink loop, which reading reports
+            return False
+
     def catalog_paths(self) -> list[Path]:
         """Every catalog file in the repository, also those a pre-commit run did not pass."""
         if self._catalog_paths is None:
             self._catalog_paths = sorted(
-                p for p in walk(self.root) if p.name in CATALOG_NAMES and not self._nested(p)
+                p for p in walk(self.root) if p.name in CATALOG_NAMES and not self._nested(p) and p.is_file()
             )
         return self._catalog_paths
 
@@ -216,12 +226,18 @@ def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
         if not inside:
             raise InputError("resolves outside the workspace root (a symlink?): not read")
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise InputError("is a directory, not a file")
+        if not stat.S_ISREG(mode):  # a FIFO would block the run, /dev/zero never end
+            raise InputError("is not a regular file (a pipe, socket or device): not read")
+        with path.open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            # Read one byte past the limit: the size on disk may have grown since the stat.
+            data = fh.read(max_bytes + 1) if size <= max_bytes else b""
+        if size > max_bytes or len(data) > max_bytes:
+            size = max(size, len(data))
             raise InputError(f"file is {size / 1048576:.1f} MiB, over the {max_bytes // 1048576} MiB limit")
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise InputError("is a directory, not a file") from None
     except OSError as exc:
         raise InputError(f"cannot be read: {exc.strerror or exc}") from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -237,7 +253,9 @@ def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
 
 
 def walk(root: Path) -> list[Path]:
-    """Files below root, without following directory symlinks (no loops, no escapes)."""
+    """Files below root, without following directory symlinks (no loops, no escapes).
+
+    A directory named like a catalog file is listed too, so it is reported, not skipped."""
     out: list[Path] = []
     stack = [str(root)]
     while stack:
@@ -250,10 +268,12 @@ def walk(root: Path) -> list[Path]:
             name = e.name
             try:
                 if e.is_dir(follow_symlinks=False):
+                    if name in CATALOG_NAMES:
+                        out.append(Path(e.path))
                     if name in SKIP_DIRS or (name.startswith(".") and name not in HIDDEN_ALLOWED):
                         continue
                     stack.append(e.path)
-                elif e.is_file() or e.is_symlink():
+                else:  # also symlinks (to loops, or nowhere) and pipes: reading them says what is wrong
                     out.append(Path(e.path))
             except OSError:
                 continue

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from yaml.events import CollectionEndEvent, CollectionStartEvent, NodeEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
@@ -303,10 +304,50 @@ def _compose_all(chunk: str) -> list[Node | None]:
         loader.dispose()
 
 
+# libyaml composes recursively (tens of thousands of levels overflow the C stack: a segfault,
+# not an exception) and scans in time quadratic in flow depth. A text that could nest deeper
+# than MAX_DEPTH is first walked on the flat event stream, which stops at the limit.
+_DEEP_HINT = MAX_DEPTH // 2
+_DEEP_LINE = re.compile(rf"^[ \t?:-]{{{_DEEP_HINT}}}", re.MULTILINE)
+
+
+def _too_deep(chunk: str, line0: int) -> Span | None:
+    """Where the first node deeper than MAX_DEPTH starts, or None.
+
+    Flow depth is at most the number of brackets, block depth about twice the longest run of
+    indentation and indicators: below both hints a chunk cannot nest too deep for libyaml.
+    """
+    if chunk.count("[") + chunk.count("{") < _DEEP_HINT and not _DEEP_LINE.search(chunk):
+        return None
+    parser = _Parser(chunk)
+    depth = 0
+    try:
+        while parser.check_event():
+            event = parser.get_event()
+            if isinstance(event, CollectionEndEvent):
+                depth -= 1
+            elif isinstance(event, NodeEvent):
+                mark = event.start_mark
+                if depth > MAX_DEPTH and mark is not None:
+                    return Span(mark.line + line0, mark.column, mark.line + line0, mark.column + 1)
+                depth += isinstance(event, CollectionStartEvent)
+    except yaml.YAMLError:
+        pass  # the compose that follows reports it, no deeper than this walk got
+    finally:
+        parser.dispose()
+    return None
+
+
 def parse_yaml(text: str) -> list[YamlDoc]:
     """Every document of a YAML text; a broken one carries its problem and the others parse."""
     docs: list[YamlDoc] = []
     for line0, chunk in split_documents(text):
+        deep = _too_deep(chunk, line0)
+        if deep is not None:
+            doc = YamlDoc(len(docs), line0)
+            doc.limit = SyntaxProblem(f"nesting is deeper than {MAX_DEPTH} levels", deep)
+            docs.append(doc)
+            continue
         try:
             nodes = _compose_all(chunk)
         except yaml.MarkedYAMLError as exc:
@@ -333,11 +374,13 @@ def _build_document(node: Node | None, index: int, line0: int) -> YamlDoc:
     try:
         size = builder.expanded_size(node)
         if size > MAX_EXPANDED_NODES:
-            doc.limit = SyntaxProblem(
-                f"aliases expand this document to {size:,} nodes (limit {MAX_EXPANDED_NODES:,}); "
-                "this looks like an alias bomb",
-                doc.root_span,
+            limit = f"(limit {MAX_EXPANDED_NODES:,})"
+            message = (
+                f"aliases expand this document to {size:,} nodes {limit}; this looks like an alias bomb"
+                if size > len(builder.sizes)  # some node counted more than once: reached through aliases
+                else f"this document has {size:,} nodes {limit}; no catalog entity is this large"
             )
+            doc.limit = SyntaxProblem(message, doc.root_span)
             return doc
         root = builder.build(node, 0)
     except _Cycle as exc:
