@@ -18,6 +18,7 @@ from portal_lint import __version__
 # command → "module:function(argv) -> exit code"; imported only when used, to keep start-up cheap.
 COMMANDS: dict[str, tuple[str, str]] = {
     "rule": ("portal_lint.commands.rule:main", "show a rule's documentation, or list all rules"),
+    "policy": ("portal_lint.commands.policy:main", "show the standards in force and where each came from"),
     "schema": ("portal_lint.commands.schema:main", "print a JSON Schema of catalog-info.yaml for editors"),
     "catalog-hook": (
         "portal_lint.commands.catalog_hook:main",

@@ -96,6 +96,7 @@ class Discovery:
         return sorted(out.values(), key=lambda t: t.path)
 
     def _scan_dir(self, top: Path, out: dict[Path, Target]) -> None:
+        before = len(out)
         for p in walk(top):
             # A `.git` below the folder marks a repository; otherwise the folder itself is one.
             root = self.root or git_root(p.parent, top) or top
@@ -103,3 +104,7 @@ class Discovery:
             kind = kind_of(p, False, self.extra_catalog, rel)
             if kind and not self._excluded(rel):
                 out[p] = Target(p, kind, self.repo(root))
+        if len(out) == before and (self.root or (top / ".git").exists()):
+            # A repository without any lintable file still gets its repository rules (e.g. "no
+            # catalog-info.yaml at the root"); a folder of repositories does not become one.
+            self.repo(self.root or top)

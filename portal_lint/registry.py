@@ -60,6 +60,8 @@ class RuleMeta:
     bad: str = ""
     good: str = ""
     bad_path: str = "catalog-info.yaml"
+    good_path: str = ""  # where the good example goes when not at bad_path (e.g. the repository root)
+    files: dict[str, str] = field(default_factory=dict)  # other files of both example repositories
 
     @property
     def help_uri(self) -> str:

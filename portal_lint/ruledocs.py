@@ -36,12 +36,19 @@ def render_rule(meta: RuleMeta, heading: str = "###") -> str:
     if meta.source:
         parts += [f"**Mirrors.** {meta.source}", ""]
     parts += _options(meta)
-    lang = "markdown" if meta.bad_path.endswith(".md") else "yaml"
+    for rel, text in meta.files.items():
+        parts += _example(f"With `{rel}`", rel, text)
     if meta.bad:
-        parts += [f"Bad (`{meta.bad_path}`):", "", f"```{lang}", meta.bad.rstrip("\n"), "```", ""]
+        parts += _example(f"Bad (`{meta.bad_path}`)", meta.bad_path, meta.bad)
     if meta.good:
-        parts += ["Good:", "", f"```{lang}", meta.good.rstrip("\n"), "```", ""]
+        good = f"Good (`{meta.good_path}`)" if meta.good_path else "Good"
+        parts += _example(good, meta.bad_path, meta.good)
     return "\n".join(parts)
+
+
+def _example(title: str, path: str, text: str) -> list[str]:
+    lang = "markdown" if path.endswith(".md") else "yaml"
+    return [f"{title}:", "", f"```{lang}", text.rstrip("\n"), "```", ""]
 
 
 def family_titles() -> dict[str, str]:

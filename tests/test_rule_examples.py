@@ -12,11 +12,12 @@ from tests.expectations import expectations, found, lint_repo
 METAS = list(load_metadata().values())
 
 
-def _write(root: Path, rel: str, text: str) -> Path:
+def _write(root: Path, rel: str, text: str, files: dict[str, str] | None = None) -> Path:
     (root / ".git").mkdir(parents=True, exist_ok=True)
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    for name, content in {**(files or {}), rel: text}.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
     return root
 
 
@@ -27,7 +28,7 @@ def _select(meta) -> list[str]:
 
 @pytest.mark.parametrize("meta", METAS, ids=[m.code for m in METAS])
 def test_bad_example_reports_the_rule_at_the_marked_line(meta, tmp_path: Path) -> None:
-    root = _write(tmp_path, meta.bad_path, meta.bad)
+    root = _write(tmp_path, meta.bad_path, meta.bad, meta.files)
     want = expectations(root)
     marked = any(code == meta.code for _, _, code in want)
     assert marked, f"{meta.code}: the bad example marks no `expect: {meta.code}`"
@@ -36,5 +37,5 @@ def test_bad_example_reports_the_rule_at_the_marked_line(meta, tmp_path: Path) -
 
 @pytest.mark.parametrize("meta", METAS, ids=[m.code for m in METAS])
 def test_good_example_is_clean(meta, tmp_path: Path) -> None:
-    root = _write(tmp_path, meta.bad_path, meta.good)
+    root = _write(tmp_path, meta.good_path or meta.bad_path, meta.good, meta.files)
     assert found(lint_repo(root, select=_select(meta))) == set()

@@ -1,0 +1,80 @@
+"""REF: entity references, read the way the catalog's processors read them (portal_lint.refs)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from portal_lint.diagnostic import Finding
+from portal_lint.model import Entity
+from portal_lint.refs import RefError, RefUse, format_problem, refs_of, split_ref
+from portal_lint.registry import RuleContext, rule
+
+
+def _example(use: RefUse, kind: str) -> str:
+    """The reference rewritten with `kind`, keeping what the author wrote where it parses."""
+    try:
+        parts = split_ref(use.text)
+    except RefError:
+        return f"{kind.lower()}:default/<name>"
+    ns = f"{parts.namespace}/" if parts.namespace else ""
+    return f"{kind.lower()}:{ns}{parts.name}"
+
+
+@rule("REF001")
+def ref_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    for use in refs_of(entity):
+        got = use.parsed
+        if isinstance(got, RefError):
+            if got.missing_kind:
+                continue  # well-formed; REF002 says what is missing
+            yield Finding(
+                f"`{use.pointer}` is not a valid entity reference: {got}; write it as "
+                f"kind:namespace/name, e.g. `{_example(use, use.default_kind or 'component')}`",
+                use.span,
+                pointer=use.pointer,
+            )
+            continue
+        written = use.written
+        problem = format_problem(written) if written is not None else None
+        if problem is not None:
+            yield Finding(
+                f"`{use.pointer}` references `{use.text}`, which no entity can have: {problem}; "
+                "correct the reference to the target entity's kind, namespace and name",
+                use.span,
+                pointer=use.pointer,
+            )
+
+
+@rule("REF002")
+def ref_kind_required(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    for use in refs_of(entity):
+        got = use.parsed
+        if isinstance(got, RefError) and got.missing_kind:
+            yield Finding(
+                f"`{use.pointer}` entry `{use.text}` has no kind, and {use.field.key} has no default kind: "
+                f"Backstage fails to process {entity.kind} `{entity.name}`; write the kind, e.g. "
+                f"`resource:{use.text}` or `component:{use.text}`",
+                use.span,
+                pointer=use.pointer,
+            )
+
+
+@rule("REF003")
+def ref_kind_wrong(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    for use in refs_of(entity):
+        target = use.target
+        allowed = use.field.allowed
+        if target is None or allowed is None or target.kind.lower() in allowed:
+            continue
+        written = use.written
+        if written is None or format_problem(written) is not None:
+            continue  # REF001 already says this reference cannot match anything
+        expected = use.field.expected
+        suggestion = _example(use, expected.split(" or ")[0])
+        yield Finding(
+            f"`{use.pointer}` must reference a {expected}, but `{use.text}` is a `{target.kind}`: "
+            f"Backstage relates {use.field.key} only to {expected} entities; reference one, "
+            f"e.g. `{suggestion}`",
+            use.span,
+            pointer=use.pointer,
+        )

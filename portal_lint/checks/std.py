@@ -1,0 +1,284 @@
+"""STD: the portal's standards on top of what Backstage accepts (layout, ownership, lifecycle, docs).
+
+Rules tied to a standard run only when the policy in force holds it (portal_lint.policy):
+the repository's AGENTS.md, the org policy file, or the built-in standards. The API
+definition standards are in std_api.py.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from pathlib import Path
+
+from portal_lint.diagnostic import Finding, Fix, Span
+from portal_lint.model import CATALOG_NAMES, Entity, Repo, posix_rel
+from portal_lint.parse.tree import PMap
+from portal_lint.policy import in_force
+from portal_lint.refs import refs_of
+from portal_lint.registry import RuleContext, rule
+
+ROOT_CATALOG = "catalog-info.yaml"
+# What a service repository has even before anyone wrote its catalog file.
+_SERVICE_MARKERS = (
+    "api",
+    "src",
+    "Dockerfile",
+    "package.json",
+    "pyproject.toml",
+    "setup.py",
+    "go.mod",
+    "pom.xml",
+    "build.gradle",
+    "build.gradle.kts",
+    "Cargo.toml",
+    "Gemfile",
+    "composer.json",
+    "mix.exs",
+)
+
+
+def annotations_of(entity: Entity) -> PMap | None:
+    ann = entity.metadata.get("annotations") if entity.metadata is not None else None
+    return ann if isinstance(ann, PMap) else None
+
+
+def catalog_dir(entity: Entity) -> Path:
+    return entity.file.path.parent
+
+
+@rule("STD001")
+def catalog_info_at_root(repo: Repo, ctx: RuleContext) -> Iterator[Finding]:
+    enf = in_force(ctx, repo)
+    if enf is None or (repo.root / ROOT_CATALOG).is_file():
+        return
+    elsewhere = [p for p in repo.catalog_paths() if p.name in CATALOG_NAMES]
+    at_root = [p for p in elsewhere if p.parent == repo.root]
+    if at_root:
+        yield enf.finding(
+            f"the catalog file is named {at_root[0].name}, but the portal discovers `{ROOT_CATALOG}` "
+            f"at the repository root: rename it to {ROOT_CATALOG}",
+            Span(0, 0, 0, 0),
+            path=at_root[0].name,
+        )
+    elif elsewhere:
+        rel = posix_rel(elsewhere[0], repo.root)
+        yield enf.finding(
+            f"there is no {ROOT_CATALOG} at the repository root, only {rel}: move it to the root, or add "
+            f"a root {ROOT_CATALOG} holding a Location entity whose `spec.targets` lists ./{rel}",
+            Span(0, 0, 0, 0),
+            path=rel,
+        )
+    elif (enf.standard is not None and enf.standard.source.is_bullet) or any(
+        (repo.root / m).exists() for m in _SERVICE_MARKERS
+    ):
+        # Without a catalog file anywhere, only a service repository (or a team that wrote the
+        # standard down) needs one; a repository of skills or docs does not.
+        yield enf.finding(
+            f"this repository has no {ROOT_CATALOG}, so the portal does not know it: create one at the "
+            "repository root describing the service (kind: Component, owner, system, lifecycle)",
+            Span(0, 0, 0, 0),
+            path=ROOT_CATALOG,
+        )
+
+
+@rule("STD002")
+def owner_is_group(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    enf = in_force(ctx, entity.file.repo)
+    if enf is None:
+        return
+    for use in refs_of(entity):
+        target = use.target
+        if use.field.key == "owner" and target is not None and target.kind.lower() == "user":
+            yield enf.finding(
+                f"`spec.owner` is the user `{use.text}`, but the portal standard requires a group to own "
+                f"every entity (people move on, teams stay): make the team the owner, e.g. "
+                "`group:default/<team>`, and list the person in that Group's `members`",
+                use.span,
+                pointer=use.pointer,
+            )
+
+
+SYSTEM_KINDS = ("Component", "API", "Resource")
+
+
+def _sibling_system(entity: Entity) -> str | None:
+    """The system the other entities of this repository name, if they agree on one."""
+    systems = {
+        s
+        for e in entity.file.repo.entities()
+        if e is not entity and e.spec is not None and isinstance(s := e.spec.get("system"), str) and s
+    }
+    return systems.pop() if len(systems) == 1 else None
+
+
+@rule("STD003")
+def system_required(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    spec = entity.spec
+    if entity.kind not in SYSTEM_KINDS or spec is None or "system" in spec:
+        return
+    enf = in_force(ctx, entity.file.repo)
+    if enf is None:
+        return
+    sibling = _sibling_system(entity)
+    example = (
+        f"`system: {sibling}` (as the other entities of this repository)"
+        if sibling
+        else "`system: <system-name>`"
+    )
+    yield enf.finding(
+        f"{entity.kind} `{entity.name}` has no `spec.system`; the portal standard requires every Component, "
+        f"API and Resource to name the system it is part of: add {example}",
+        entity.raw.key_span("spec"),
+        pointer="spec",
+    )
+
+
+LIFECYCLE_KINDS = ("Component", "API")
+# Words teams use for the documented lifecycles; offered only when the target is allowed.
+_SYNONYMS = {
+    "production": ("prod", "live", "ga", "stable", "released", "production-ready", "prd"),
+    "experimental": (
+        "beta",
+        "alpha",
+        "experiment",
+        "preview",
+        "dev",
+        "development",
+        "incubating",
+        "poc",
+        "pilot",
+    ),
+    "deprecated": (
+        "sunset",
+        "retired",
+        "legacy",
+        "eol",
+        "end-of-life",
+        "obsolete",
+        "decommissioned",
+        "archived",
+    ),
+}
+
+
+def suggest(value: str, allowed: list[str]) -> tuple[str, bool] | None:
+    """(allowed value the author probably meant, whether it is a spelling fix rather than a synonym)."""
+    low = value.strip().lower()
+    for a in allowed:
+        if a.lower() == low:
+            return a, True
+    close = difflib.get_close_matches(low, [a.lower() for a in allowed], n=1, cutoff=0.75)
+    if close:
+        return next(a for a in allowed if a.lower() == close[0]), True
+    for a in allowed:
+        if low in _SYNONYMS.get(a, ()):
+            return a, False
+    prefixed = [a for a in allowed if len(low) >= 3 and a.lower().startswith(low)]
+    return (prefixed[0], False) if len(prefixed) == 1 else None
+
+
+@rule("STD004")
+def lifecycle_allowed(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    spec = entity.spec
+    if entity.kind not in LIFECYCLE_KINDS or spec is None:
+        return
+    value = spec.get("lifecycle")
+    if not isinstance(value, str) or not value:
+        return  # missing, empty or not a string: the kind schema's finding (CAT)
+    enf = in_force(ctx, entity.file.repo)
+    if enf is None:
+        return
+    allowed: list[str] = list(enf.params["allowed"])
+    if value in allowed:
+        return
+    span = spec.value_span("lifecycle")
+    listed = ", ".join(allowed)
+    hint = suggest(value, allowed)
+    if hint is None:
+        yield enf.finding(
+            f"`spec.lifecycle` is `{value}`, which is not one of the portal's lifecycles ({listed}): "
+            "use one of them",
+            span,
+            pointer="spec.lifecycle",
+        )
+        return
+    meant, spelling = hint
+    yield enf.finding(
+        f"`spec.lifecycle` is `{value}`, which is not one of the portal's lifecycles ({listed}): "
+        f"did you mean `{meant}`?",
+        span,
+        pointer="spec.lifecycle",
+        fix=Fix(f"set spec.lifecycle to {meant}", ((span, meant),) if spelling else ()),
+    )
+
+
+TECHDOCS_REF = "backstage.io/techdocs-ref"
+MKDOCS = ("mkdocs.yml", "mkdocs.yaml")
+
+
+@rule("STD008")
+def techdocs_ref(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    ann = annotations_of(entity)
+    value = ann.get(TECHDOCS_REF) if ann is not None else None
+    if ann is None or not isinstance(value, str) or not value.startswith("dir:"):
+        return  # url: targets are never fetched; other forms are a location-ref format error (CAT)
+    span = ann.value_span(TECHDOCS_REF)
+    pointer = f"metadata.annotations.{TECHDOCS_REF}"
+    repo = entity.file.repo
+    folder = (catalog_dir(entity) / value[4:].strip()).resolve()
+    if not folder.is_relative_to(repo.root.resolve()):
+        yield Finding(
+            f"`{TECHDOCS_REF}: {value}` leaves the repository; TechDocs builds the docs from this "
+            "repository only: point it at a folder inside it",
+            span,
+            pointer=pointer,
+        )
+    elif not any((folder / m).is_file() for m in MKDOCS):
+        shown = posix_rel(folder, repo.root.resolve())
+        where = "the repository root" if shown == "." else f"{shown}/"
+        yield Finding(
+            f"`{TECHDOCS_REF}: {value}` points at {where}, which has no mkdocs.yml, so the TechDocs build "
+            "fails: add an mkdocs.yml (and docs/index.md) there, or point the annotation at the folder "
+            "that has them",
+            span,
+            pointer=pointer,
+        )
+
+
+TEMPLATE_ANNOTATIONS = (
+    "backstage.io/source-template",
+    "backstage.io/template-origin",
+    "backstage.io/template-version",
+)
+
+
+@rule("STD009")
+def scaffolded_from_template(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    spec = entity.spec
+    if (
+        entity.kind != "Component"
+        or spec is None
+        or spec.get("type") != "service"
+        or "scaffoldedFrom" in spec
+    ):
+        return
+    ann = annotations_of(entity)
+    if ann is not None and any(isinstance(ann.get(k), str) and ann.get(k) for k in TEMPLATE_ANNOTATIONS):
+        return
+    enf = in_force(ctx, entity.file.repo)
+    if enf is None:
+        return
+    meta = entity.metadata
+    if ann is not None and meta is not None:
+        span = meta.key_span("annotations")
+    else:
+        span = entity.raw.key_span("metadata")
+    yield enf.finding(
+        f"service `{entity.name}` carries no template provenance (`backstage.io/source-template`); the "
+        "portal standard requires services to be scaffolded from the Backstage software template: "
+        "create it from the template, or, if it was, add "
+        "`backstage.io/source-template: template:default/<template-name>`",
+        span,
+        pointer="metadata.annotations",
+    )

@@ -1,0 +1,459 @@
+"""STD: API definitions. Every definition file in the API folder belongs to an API entity; an
+API's `spec.definition` is a placeholder (`$text`, `$json`, `$yaml`) into that folder; the
+target exists, stays inside the repository, parses as its format, and its format is the one
+`spec.type` names. Targets are read from disk; absolute URLs are never fetched.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from portal_lint.checks._schema import RESOLVERS
+from portal_lint.diagnostic import Finding, Span
+from portal_lint.model import Entity, InputError, Repo, posix_rel, read_text, walk
+from portal_lint.parse.tree import PMap
+from portal_lint.parse.yaml12 import parse_yaml
+from portal_lint.policy import in_force
+from portal_lint.registry import RuleContext, rule
+
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+FORMAT_NAMES = {
+    "openapi": "an OpenAPI document",
+    "asyncapi": "an AsyncAPI document",
+    "grpc": "a Protocol Buffers (.proto) file",
+    "graphql": "a GraphQL schema",
+}
+_EXT_FOR_TYPE = {"openapi": ".yaml", "asyncapi": ".yaml", "grpc": ".proto", "graphql": ".graphql"}
+_PROTO_EXT = (".proto",)
+_GRAPHQL_EXT = (".graphql", ".gql", ".graphqls")
+_YAML_EXT = (".yaml", ".yml")
+
+
+# --------------------------------------------------------------------------- spec.definition
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """What `spec.definition` holds: inline text, or a one-key `$…` placeholder mapping."""
+
+    inline: bool
+    key: str  # the placeholder key ("" when inline)
+    value: Any
+    span: Span  # of the value (the inline text, or the placeholder's argument)
+    key_span: Span
+
+
+def definition_of(entity: Entity) -> Definition | None:
+    """None when absent or of another shape (the kind schema's business)."""
+    spec = entity.spec
+    if spec is None or "definition" not in spec:
+        return None
+    value = spec["definition"]
+    if isinstance(value, str):
+        return Definition(True, "", value, spec.value_span("definition"), spec.key_span("definition"))
+    if isinstance(value, PMap) and len(value) == 1:
+        key = next(iter(value))
+        if key.startswith("$"):
+            return Definition(False, key, value[key], value.value_span(key), value.key_span(key))
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a placeholder's argument leads, resolved like Backstage against the catalog file."""
+
+    text: str
+    path: Path | None  # absolute and normalised; None for URLs
+    escapes: bool  # leaves the repository (by `..` or a symlink)
+
+    @property
+    def url(self) -> bool:
+        return self.path is None
+
+
+def resolve(entity: Entity, text: str) -> Target:
+    if _URL.match(text):
+        return Target(text, None, False)
+    root = entity.file.repo.root
+    # A leading `/` is the repository root to the SCM integrations' resolveUrl.
+    base = root if text.startswith("/") else entity.file.path.parent
+    path = Path(os.path.normpath(base / text.lstrip("/")))
+    escapes = not path.is_relative_to(root) or (
+        path.exists() and not path.resolve().is_relative_to(root.resolve())
+    )
+    return Target(text, path, escapes)
+
+
+def in_api_dir(entity: Entity, path: Path, api_dir: str) -> bool:
+    """Inside `<api-dir>/` next to the catalog file or at the repository root."""
+    folder = api_dir.strip("/")
+    bases = (entity.file.path.parent / folder, entity.file.repo.root / folder)
+    return any(path.is_relative_to(b) and path != b for b in bases)
+
+
+def placeholder_path(entity: Entity, file: Path) -> str:
+    """How a catalog file next to `entity` writes `file` in a placeholder: ./relative/path."""
+    return "./" + os.path.relpath(file, entity.file.path.parent).replace(os.sep, "/")
+
+
+# --------------------------------------------------------------------------- definition files
+
+
+@dataclass(frozen=True, slots=True)
+class ApiFile:
+    """What a definition file is, read once per run."""
+
+    format: str | None  # openapi | asyncapi | grpc | graphql | None (unrecognised)
+    root: bool  # a definition of its own, not a fragment another file includes
+    marker: Span  # where the format shows (the `openapi:` key, the `service` line)
+    unreadable: str | None = None  # why it cannot be read as text
+    problem: tuple[str, Span] | None = None  # it does not parse as its format
+    documents: int = 1  # YAML documents, for $yaml
+
+
+_ROOT_KEYS = {"openapi": "openapi", "swagger": "openapi", "asyncapi": "asyncapi"}
+_PROTO_SERVICE = re.compile(r"^\s*service\s+\w+\s*\{", re.M)
+_PROTO_STATEMENT = re.compile(r"^\s*(syntax|edition|package|import|option|message|service|enum)\b", re.M)
+_GRAPHQL_ROOT = re.compile(
+    r"^\s*(?:extend\s+)?(?:type\s+(?:Query|Mutation|Subscription)\b|schema\s*\{)", re.M
+)
+_GRAPHQL_DEF = re.compile(
+    r"^\s*(?:extend\s+)?(type|schema|interface|enum|input|union|scalar|directive)\b", re.M
+)
+# Strings and comments hold braces that do not count; one pattern per language.
+_PROTO_TOKENS = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|//[^\n]*|/\*[\s\S]*?\*/|[{}]')
+_GRAPHQL_TOKENS = re.compile(r'"""[\s\S]*?"""|"(?:\\.|[^"\\\n])*"|#[^\n]*|[{}]')
+
+
+def _line_span(text: str, offset: int) -> Span:
+    line = text.count("\n", 0, offset)
+    col = offset - (text.rfind("\n", 0, offset) + 1)
+    return Span(line, col, line, col + 1)
+
+
+def _brace_problem(text: str, tokens: re.Pattern[str]) -> tuple[str, Span] | None:
+    opened: list[int] = []
+    for m in tokens.finditer(text):
+        if m.group() == "{":
+            opened.append(m.start())
+        elif m.group() == "}":
+            if not opened:
+                return "a `}` closes nothing", _line_span(text, m.start())
+            opened.pop()
+    if opened:
+        return "a `{` is never closed", _line_span(text, opened[-1])
+    return None
+
+
+def _search_span(pattern: re.Pattern[str], text: str) -> Span:
+    m = pattern.search(text)
+    return _line_span(text, m.start() + len(m.group()) - len(m.group().lstrip())) if m else Span(0, 0, 0, 0)
+
+
+def _inspect_schema_text(text: str, fmt: str) -> ApiFile:
+    tokens, statement, root = (
+        (_PROTO_TOKENS, _PROTO_STATEMENT, _PROTO_SERVICE)
+        if fmt == "grpc"
+        else (_GRAPHQL_TOKENS, _GRAPHQL_DEF, _GRAPHQL_ROOT)
+    )
+    problem = _brace_problem(text, tokens)
+    if problem is None and not statement.search(text):
+        problem = (
+            f"has no {'.proto statements' if fmt == 'grpc' else 'GraphQL type definitions'}",
+            Span(0, 0, 0, 0),
+        )
+    return ApiFile(fmt, bool(root.search(text)), _search_span(root, text), problem=problem)
+
+
+def _mapping_format(value: Any, spans: PMap | None) -> tuple[str | None, Span]:
+    if isinstance(value, dict):
+        for key in value:
+            if key in _ROOT_KEYS:
+                return _ROOT_KEYS[key], spans.key_span(key) if spans is not None else Span(0, 0, 0, 0)
+    return None, Span(0, 0, 0, 0)
+
+
+def json_problem(text: str) -> tuple[str, Span] | None:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return f"is not valid JSON ({exc.msg})", Span(
+            exc.lineno - 1, exc.colno - 1, exc.lineno - 1, exc.colno
+        )
+    return None
+
+
+def _inspect_data(path: Path, text: str) -> ApiFile:
+    if path.suffix == ".json":
+        problem = json_problem(text)
+        if problem is not None:
+            return ApiFile(None, False, Span(0, 0, 0, 0), problem=problem)
+        fmt, _ = _mapping_format(json.loads(text), None)
+        marker = _search_span(re.compile(r'"(?:openapi|swagger|asyncapi)"'), text)
+        return ApiFile(fmt, fmt is not None, marker)
+    docs = parse_yaml(text)
+    for d in docs:
+        bad = d.syntax or d.limit
+        if bad is not None:
+            return ApiFile(
+                None, False, Span(0, 0, 0, 0), problem=(f"is not valid YAML ({bad.message})", bad.span)
+            )
+    real = [d for d in docs if not d.empty]
+    first = real[0].root if real else None
+    fmt, marker = _mapping_format(first, first if isinstance(first, PMap) else None)
+    return ApiFile(fmt, fmt is not None, marker, documents=len(real))
+
+
+def inspect(path: Path, cache: dict[str, Any]) -> ApiFile:
+    """Read and classify a definition file, once per run."""
+    key = f"api-file:{path}"
+    got: ApiFile | None = cache.get(key)
+    if got is not None:
+        return got
+    try:
+        text = read_text(path)
+    except InputError as exc:
+        got = ApiFile(None, False, Span(0, 0, 0, 0), unreadable=str(exc))
+    else:
+        suffix = path.suffix.lower()
+        if suffix in _PROTO_EXT or (
+            suffix not in _GRAPHQL_EXT and re.search(r'^\s*syntax\s*=\s*"proto', text, re.M)
+        ):
+            got = _inspect_schema_text(text, "grpc")
+        elif suffix in _GRAPHQL_EXT:
+            got = _inspect_schema_text(text, "graphql")
+        elif suffix in (*_YAML_EXT, ".json"):
+            got = _inspect_data(path, text)
+        else:
+            got = ApiFile(None, False, Span(0, 0, 0, 0))
+    cache[key] = got
+    return got
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def _suggest_file(repo: Repo, missing: Path) -> Path | None:
+    """An existing file the author probably meant: same name elsewhere, or a near spelling."""
+    candidates = [p for p in walk(repo.root) if p.suffix in (*_YAML_EXT, ".json", *_PROTO_EXT, *_GRAPHQL_EXT)]
+    same = [p for p in candidates if p.name == missing.name]
+    if same:
+        return same[0]
+    rels = {posix_rel(p, repo.root): p for p in candidates}
+    close = difflib.get_close_matches(posix_rel(missing, repo.root), list(rels), n=1, cutoff=0.7)
+    return rels[close[0]] if close else None
+
+
+def _file_findings(entity: Entity, d: Definition, target: Target, ctx: RuleContext) -> Iterator[Finding]:
+    """Findings about the file a placeholder reads: existence, readability, parsing, format."""
+    assert target.path is not None
+    repo = entity.file.repo
+    where = f"`{d.key}: {target.text}`"
+    if not target.path.exists():
+        hint = _suggest_file(repo, target.path)
+        fix = (
+            f"did you mean `{placeholder_path(entity, hint)}`?"
+            if hint
+            else "correct the path or add the file"
+        )
+        yield Finding(
+            f"{where} reads a file that does not exist, so Backstage rejects the API: {fix}",
+            d.span,
+            pointer=f"spec.definition.{d.key}",
+        )
+        return
+    if target.path.is_dir():
+        yield Finding(f"{where} is a folder; a placeholder reads one file: name the definition file", d.span)
+        return
+    info = inspect(target.path, ctx.run.cache)
+    rel = posix_rel(target.path, repo.root)
+    if info.unreadable is not None:
+        yield Finding(f"{where}: {rel} {info.unreadable}", d.span, pointer=f"spec.definition.{d.key}")
+        return
+    problem = info.problem
+    if d.key == "$json" and target.path.suffix != ".json":
+        problem = json_problem(read_text(target.path))
+    if problem is not None:
+        message, span = problem
+        yield Finding(
+            f"{rel}, the definition of API `{entity.name}`, {message}: fix it so Backstage can read it "
+            "and the API page can render it",
+            span,
+            path=rel,
+        )
+        return
+    if d.key == "$yaml" and info.documents != 1:
+        yield Finding(
+            f"{where} reads {info.documents} YAML documents, but $yaml takes exactly one (Backstage: "
+            "`expected to find exactly one document of data`): keep one document, or use $text",
+            d.span,
+            pointer=f"spec.definition.{d.key}",
+        )
+        return
+    yield from _format_findings(entity, d, info, rel)
+
+
+def _format_findings(entity: Entity, d: Definition, info: ApiFile, rel: str) -> Iterator[Finding]:
+    spec_type = entity.spec.get("type") if entity.spec is not None else None
+    if spec_type not in FORMAT_NAMES or info.format == spec_type:
+        return
+    found = FORMAT_NAMES[info.format] if info.format else "not a document portal-lint recognises"
+    if info.format is None:
+        want = FORMAT_NAMES[spec_type]
+        message = (
+            f"`spec.type` is `{spec_type}`, but {rel} is not {want}"
+            + (" (no top-level `openapi` or `swagger` key)" if spec_type == "openapi" else "")
+            + f": point the definition at {want}, or correct `spec.type`"
+        )
+    else:
+        message = (
+            f"`spec.type` is `{spec_type}`, but {rel} is {found}: set `spec.type: {info.format}`, "
+            f"or point the definition at {FORMAT_NAMES[spec_type]}"
+        )
+    yield Finding(message, d.span, pointer=f"spec.definition.{d.key}")
+
+
+@rule("STD007")
+def api_definition_valid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    if entity.kind != "API":
+        return
+    d = definition_of(entity)
+    if d is None or d.inline:
+        return
+    if d.key not in RESOLVERS or not isinstance(d.value, str) or not d.value:
+        return  # not a placeholder Backstage resolves: the kind schema's finding (CAT)
+    pointer = f"spec.definition.{d.key}"
+    target = resolve(entity, d.value)
+    if target.url:
+        return  # never fetched; the API-folder standard flags it
+    if target.escapes:
+        yield Finding(
+            f"`{d.key}: {d.value}` resolves outside the repository; Backstage reads placeholders only from "
+            "the entity's own repository: keep the definition in this repository's api/ folder",
+            d.span,
+            pointer=pointer,
+        )
+        return
+    yield from _file_findings(entity, d, target, ctx)
+
+
+@rule("STD006")
+def api_definition_in_api_dir(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    if entity.kind != "API":
+        return
+    d = definition_of(entity)
+    if d is None or not (d.inline or (d.key in RESOLVERS and isinstance(d.value, str) and d.value)):
+        return
+    enf = in_force(ctx, entity.file.repo)
+    if enf is None:
+        return
+    api_dir = str(enf.params["api-dir"]).strip("/")
+    spec_type = entity.spec.get("type") if entity.spec is not None else None
+    suggested = f"./{api_dir}/{entity.name}{_EXT_FOR_TYPE.get(str(spec_type), '.yaml')}"
+    if d.inline:
+        yield enf.finding(
+            f"API `{entity.name}` has its definition inline; the portal standard keeps API definitions as "
+            f"files in {api_dir}/: move it to {suggested[2:]} and write `definition: {{$text: {suggested}}}`",
+            d.key_span,
+            pointer="spec.definition",
+        )
+        return
+    target = resolve(entity, d.value)
+    if target.url:
+        yield enf.finding(
+            f"`{d.key}: {d.value}` reads the definition from a URL (portal-lint never fetches it); "
+            f"the portal standard keeps API definitions in this repository's {api_dir}/ folder: "
+            f"commit it there and write `{d.key}: {suggested}`",
+            d.span,
+            pointer=f"spec.definition.{d.key}",
+        )
+    elif (
+        target.path is not None
+        and not target.escapes
+        and target.path.is_file()
+        and not in_api_dir(entity, target.path, api_dir)
+    ):
+        rel = posix_rel(target.path, entity.file.repo.root)
+        yield enf.finding(
+            f"`{d.key}: {d.value}` reads {rel}, outside {api_dir}/; the portal standard keeps API "
+            f"definitions in {api_dir}/: move the file to {api_dir}/{target.path.name} and update the path",
+            d.span,
+            pointer=f"spec.definition.{d.key}",
+        )
+
+
+def _referenced(repo: Repo) -> tuple[set[Path], bool]:
+    """Definition files some entity's placeholder reads, and whether an API's definition is not
+    (yet) such a file (inline, a URL, a missing target): its own finding comes first."""
+    files: set[Path] = set()
+    unresolved = False
+    for e in repo.entities():
+        d = definition_of(e)
+        if d is None:
+            continue
+        if not d.inline and isinstance(d.value, str) and d.value:
+            t = resolve(e, d.value)
+            if t.path is not None and t.path.is_file():
+                files.add(t.path)
+                continue
+        unresolved = unresolved or e.kind == "API"
+    return files, unresolved
+
+
+def _broken_catalog_text(repo: Repo) -> str:
+    """Text of catalog files with a document that did not parse (it may hold the API entity)."""
+    out = []
+    for path in repo.catalog_paths():
+        try:
+            cf = repo.load_catalog(path)
+        except InputError:
+            continue
+        if any(not d.ok and not d.empty for d in cf.docs):
+            out.append(cf.source.text)
+    return "\n".join(out)
+
+
+@rule("STD005")
+def api_entity_required(repo: Repo, ctx: RuleContext) -> Iterator[Finding]:
+    enf = in_force(ctx, repo)
+    if enf is None:
+        return
+    api_dir = str(enf.params["api-dir"]).strip("/")
+    folders = {repo.root / api_dir, *(p.parent / api_dir for p in repo.catalog_paths())}
+    files = sorted(f for d in folders if d.is_dir() for f in walk(d))
+    if not files:
+        return
+    referenced, unresolved = _referenced(repo)
+    if unresolved:
+        return
+    broken = None
+    root_catalog = repo.root / "catalog-info.yaml"
+    for f in files:
+        if f in referenced:
+            continue
+        info = inspect(f, ctx.run.cache)
+        if info.format is None or not info.root:
+            continue
+        if broken is None:
+            broken = _broken_catalog_text(repo)
+        if f.name in broken:
+            continue  # the entity for it is probably in the document that failed to parse
+        rel = posix_rel(f, repo.root)
+        in_file = "catalog-info.yaml" if root_catalog.is_file() else "a catalog-info.yaml"
+        ref = "./" + posix_rel(f, repo.root)
+        type_ = info.format
+        yield enf.finding(
+            f"{rel} is {FORMAT_NAMES[type_]}, but no API entity's `spec.definition` points at it; the portal "
+            f"standard requires an API entity for every API: add one to {in_file} with `spec.type: {type_}` "
+            f"and `definition: {{$text: {ref}}}`",
+            info.marker,
+            path=rel,
+        )

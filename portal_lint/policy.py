@@ -1,0 +1,471 @@
+"""The policy in force for a repository: which portal standards apply, with what parameters,
+and where each came from (an AGENTS.md bullet, the built-in standards, or config).
+
+A team writes its standards as bullets under a heading (default "Developer Portal
+Standards") in the repository's AGENTS.md or in an org-wide policy file (config `policy`).
+Each bullet is matched against the standards portal-lint knows; a match switches on the
+rules that enforce it ("gated" rules run only then) and may carry parameters (the lifecycle
+list, the API folder). Without such a section the built-in standards (the portal's own
+AGENTS.md, see DESIGN) apply. Findings of a gated rule cite the bullet that demands it.
+
+markdown-it-py is imported only when an AGENTS.md has to be read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from portal_lint.config import Config
+from portal_lint.diagnostic import Finding, Fix, Related, Span
+from portal_lint.model import InputError, Repo, posix_rel, read_text
+from portal_lint.registry import RuleContext, RuleMeta, load_metadata, lookup
+
+AGENTS_FILE = "AGENTS.md"
+BUILTIN = "built-in"
+
+# A bullet is a rule when it uses a modal word or starts with an imperative verb.
+_NORMATIVE = re.compile(
+    r"\b(must|shall|should|required|requires?|mandatory|never|always|needs?|ha(?:s|ve) to|do not|don't)\b"
+    r"|(?:^|, )(use|keep|put|add|prefer|avoid|ensure|verify|check|make sure|include|declare|register"
+    r"|document|set|store|write|run|follow|tag|name|give|link|pin)\b",
+    re.I,
+)
+
+
+def _norm(text: str) -> str:
+    """Bullet text as the recognisers read it: lower case, no Markdown emphasis or code marks."""
+    return " ".join(text.replace("`", "").replace("*", "").split()).lower()
+
+
+def _all(*patterns: str) -> Callable[[str], bool]:
+    compiled = [re.compile(p) for p in patterns]
+    return lambda text: all(p.search(text) for p in compiled)
+
+
+def _any(*tests: Callable[[str], bool]) -> Callable[[str], bool]:
+    return lambda text: any(t(text) for t in tests)
+
+
+_FOLDER = re.compile(
+    r"\b(?:in|under|inside|into|within)\s+(?:the\s+)?`?\.?/?([A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*)/", re.I
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
+
+
+def _api_dir(text: str) -> dict[str, Any]:
+    m = _FOLDER.search(text.replace("`", ""))
+    return {"api-dir": m.group(1)} if m else {}
+
+
+def _lifecycles(text: str) -> dict[str, Any]:
+    """The allowed values, from backticked words or the list after `lifecycle …:` / `one of`."""
+    quoted = [w for w in re.findall(r"`([^`]+)`", text) if _WORD.fullmatch(w) and w.lower() != "lifecycle"]
+    if quoted:
+        return {"allowed": list(dict.fromkeys(quoted))}
+    m = re.search(r"lifecycle[^:]*:\s*([^.;\n]+)|one of\s+([^.;\n]+)", text, re.I)
+    if not m:
+        return {}
+    parts = re.split(r"\s*(?:\||,|/|\bor\b|\band\b)\s*", (m.group(1) or m.group(2)).strip())
+    values = [p for p in parts if _WORD.fullmatch(p)]
+    return {"allowed": values} if len(values) > 1 else {}
+
+
+@dataclass(frozen=True)
+class StandardDef:
+    """A standard portal-lint knows how to enforce, and how to recognise it in a bullet."""
+
+    key: str
+    title: str
+    builtin: str | None  # the bullet of the built-in standards, or None when not one of them
+    switches: tuple[str, ...]  # rule names that run only when the policy holds this standard
+    also: tuple[str, ...]  # rule names that always run and enforce part of it
+    recognise: Callable[[str], bool]
+    params: Callable[[str], dict[str, Any]] = lambda _text: {}
+    # False: listed among the built-in standards but enforced only when an AGENTS.md asks.
+    by_default: bool = True
+
+
+STANDARDS: tuple[StandardDef, ...] = (
+    StandardDef(
+        "scaffolded-from-template",
+        "services are scaffolded from the software template",
+        "All new services MUST be scaffolded via the Backstage software template.",
+        ("scaffolded-from-template",),
+        (),
+        _any(_all(r"scaffold"), _all(r"\btemplate", r"\b(creat|generat|bootstrap|new)")),
+        # "New" services cannot be told from old ones offline, and most catalogs predate their
+        # template: on by default this would flag every existing service.
+        by_default=False,
+    ),
+    StandardDef(
+        "unique-name",
+        "entity names are unique in the catalog",
+        "Before creating a new service, verify the name is unique in the catalog.",
+        (),
+        ("duplicate-entity", "name-taken"),
+        _any(_all(r"\bunique", r"\bnames?\b"), _all(r"\bnames?\b", r"\b(taken|in use|collid|clash)")),
+    ),
+    StandardDef(
+        "catalog-info-at-root",
+        "catalog-info.yaml is at the repository root",
+        "catalog-info.yaml MUST exist at the repository root.",
+        ("catalog-info-at-root",),
+        (),
+        _all(r"catalog-info|catalog file", r"\b(root|top[- ]level)\b"),
+    ),
+    StandardDef(
+        "owner-is-group",
+        "spec.owner references a group",
+        "spec.owner MUST reference a valid group entity.",
+        ("owner-is-group",),
+        ("ref-kind-wrong", "ref-not-found"),
+        _all(r"\bowner|owned by|ownership", r"\b(group|team)s?\b"),
+    ),
+    StandardDef(
+        "system-required",
+        "spec.system is set",
+        "spec.system MUST reference the parent system.",
+        ("system-required",),
+        ("ref-kind-wrong", "ref-not-found"),
+        _any(
+            _all(r"spec\.system"), _all(r"\bsystems?\b", r"\b(part of|belongs?|parent|set|reference|declare)")
+        ),
+    ),
+    StandardDef(
+        "api-entity-required",
+        "every API has an API entity",
+        "Every HTTP/gRPC API MUST have a corresponding API entity.",
+        ("api-entity-required",),
+        (),
+        _all(r"\bapis?\b", r"\bentit(y|ies)\b"),
+    ),
+    StandardDef(
+        "api-definition-in-api-dir",
+        "API definitions live in the API folder, referenced by $text",
+        "API definitions are stored in api/ and referenced via spec.definition.$text.",
+        ("api-definition-in-api-dir",),
+        ("api-definition-valid",),
+        _all(
+            r"\bdefinitions?\b",
+            r"\$text|\$json|\$yaml|\bapi/|folder|director(y|ies)|stored|kept|live[sd]? in",
+        ),
+        _api_dir,
+    ),
+    StandardDef(
+        "lifecycle-allowed",
+        "spec.lifecycle is one of the allowed values",
+        "Lifecycle values: production | experimental | deprecated. Never omit lifecycle.",
+        ("lifecycle-allowed",),
+        ("spec-field-missing",),
+        _all(r"\blifecycle"),
+        _lifecycles,
+    ),
+    StandardDef(
+        "techdocs",
+        "TechDocs sources exist where techdocs-ref points",
+        None,
+        (),
+        ("techdocs-ref",),
+        _all(r"techdocs|mkdocs"),
+    ),
+)
+_BY_KEY = {s.key: s for s in STANDARDS}
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where part of the policy came from."""
+
+    label: str  # "AGENTS.md:12", "built-in", "config (.portal-lint.yaml)"
+    path: str | None = None  # file, repository-relative when inside the repository
+    line: int = 0  # 1-based
+    col: int = 0  # 1-based
+    text: str = ""  # the bullet as written
+
+    @property
+    def is_bullet(self) -> bool:
+        return self.path is not None
+
+
+@dataclass(frozen=True)
+class Standard:
+    """A standard in force: the rules that enforce it (codes) and its parameters."""
+
+    definition: StandardDef
+    source: Source
+    params: dict[str, Any]
+
+    @property
+    def key(self) -> str:
+        return self.definition.key
+
+    @property
+    def gated(self) -> tuple[str, ...]:
+        return _codes(self.definition.switches)
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        return _codes(self.definition.switches + self.definition.also)
+
+
+@dataclass
+class Bullet:
+    """One bullet of a standards section and what it was recognised as."""
+
+    text: str
+    source: Source
+    normative: bool
+    standards: list[str] = field(default_factory=list)  # StandardDef keys
+
+    @property
+    def enforced(self) -> bool:
+        return any(_codes(_BY_KEY[k].switches + _BY_KEY[k].also) for k in self.standards)
+
+
+@dataclass
+class Policy:
+    """The standards in force for one repository."""
+
+    standards: dict[str, Standard]
+    bullets: list[Bullet]  # empty for the built-in policy
+    sections: list[Source]  # the headings read
+
+    @property
+    def origin(self) -> str:
+        return ", ".join(s.label for s in self.sections) if self.sections else BUILTIN
+
+    def standard_for(self, code: str) -> Standard | None:
+        """The standard that switches `code` on, or None when the policy does not ask for it."""
+        for std in self.standards.values():
+            if code in std.gated:
+                return std
+        return None
+
+    def param(self, name: str) -> tuple[Any, Source] | None:
+        for std in self.standards.values():
+            if name in std.params:
+                return std.params[name], std.source
+        return None
+
+
+def _codes(names: tuple[str, ...]) -> tuple[str, ...]:
+    """Codes of the named rules that are installed (others are planned or not written yet)."""
+    by_name = {m.name: m.code for m in load_metadata().values()}
+    return tuple(by_name[n] for n in names if n in by_name)
+
+
+def gated_codes() -> frozenset[str]:
+    return frozenset(c for s in STANDARDS for c in _codes(s.switches))
+
+
+def builtin_policy() -> Policy:
+    standards = {
+        d.key: Standard(d, Source(BUILTIN, text=d.builtin), {})
+        for d in STANDARDS
+        if d.builtin is not None and d.by_default
+    }
+    return Policy(standards, [], [])
+
+
+# --------------------------------------------------------------------------- AGENTS.md
+
+
+@dataclass
+class _Item:
+    line: int  # 0-based line of the list item
+    parts: list[str] = field(default_factory=list)
+    children: list[_Item] = field(default_factory=list)
+
+    @property
+    def own(self) -> str:
+        return " ".join(self.parts)
+
+    def full(self) -> str:
+        return " ".join([self.own, *(c.full() for c in self.children)])
+
+
+def _heading_matches(text: str, wanted: str) -> bool:
+    def norm(s: str) -> str:
+        return re.sub(r"[^a-z0-9]+", " ", s.lower()).strip()
+
+    return norm(wanted) in norm(text)
+
+
+def _section_items(text: str, heading: str) -> tuple[int, list[_Item]] | None:
+    """(heading line, top-level list items) of the standards section, or None without one."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").parse(text)
+    start = level = heading_line = None
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open" and tok.map and _heading_matches(tokens[i + 1].content, heading):
+            start, level, heading_line = i, int(tok.tag[1:]), tok.map[0]
+            break
+    if start is None or level is None or heading_line is None:
+        return None
+    top: list[_Item] = []
+    stack: list[_Item] = []
+    for tok in tokens[start + 3 :]:
+        if tok.type == "heading_open" and int(tok.tag[1:]) <= level:
+            break
+        if tok.type == "list_item_open":
+            item = _Item(tok.map[0] if tok.map else 0)
+            (stack[-1].children if stack else top).append(item)
+            stack.append(item)
+        elif tok.type == "list_item_close":
+            stack.pop()
+        elif tok.type == "inline" and stack:
+            stack[-1].parts.append(" ".join(tok.content.split()))
+    return heading_line, top
+
+
+def _classify(
+    item: _Item, lines: list[str], label: str, path: str
+) -> Iterator[tuple[Bullet, dict[str, Any]]]:
+    """Bullets with the standards they name; a bullet no standard matches passes to its children."""
+    own = _norm(item.own)
+    keys = [d.key for d in STANDARDS if d.recognise(own)]
+    if not keys and item.children:
+        for child in item.children:
+            yield from _classify(child, lines, label, path)
+        return
+    raw = lines[item.line] if item.line < len(lines) else ""
+    m = re.match(r"\s*(?:[-*+]|\d+[.)])\s+", raw)
+    col = (m.end() if m else len(raw) - len(raw.lstrip())) + 1
+    source = Source(f"{label}:{item.line + 1}", path, item.line + 1, col, item.own)
+    full = item.full()
+    params: dict[str, Any] = {}
+    for key in keys:
+        params.update(_BY_KEY[key].params(full))
+    yield Bullet(item.own, source, bool(_NORMATIVE.search(full)), keys), params
+
+
+def read_section(
+    file: Path, repo_root: Path, heading: str
+) -> tuple[Source, list[tuple[Bullet, dict[str, Any]]]] | None:
+    """The standards section of one Markdown file, or None when it has none (or cannot be read)."""
+    try:
+        text = read_text(file)
+    except InputError:
+        return None
+    if "-" not in text and "*" not in text and "+" not in text:
+        return None
+    got = _section_items(text, heading)
+    if got is None:
+        return None
+    heading_line, items = got
+    path = posix_rel(file, repo_root)
+    label = file.name if path == file.name else path
+    lines = text.split("\n")
+    section = Source(f"{label}:{heading_line + 1}", path, heading_line + 1, 1, lines[heading_line].strip())
+    return section, [b for item in items for b in _classify(item, lines, label, path)]
+
+
+def load_policy(repo_root: Path, cfg: Config) -> Policy:
+    """The policy for a repository: org policy file, then the root AGENTS.md (which wins)."""
+    heading = cfg.get("standards-heading")
+    files: list[Path] = []
+    org = cfg.get("policy")
+    if org:
+        org_path = Path(org).expanduser()
+        files.append(org_path if org_path.is_absolute() else repo_root / org_path)
+    files.append(repo_root / AGENTS_FILE)
+    standards: dict[str, Standard] = {}
+    bullets: list[Bullet] = []
+    sections: list[Source] = []
+    for file in dict.fromkeys(files):
+        got = read_section(file, repo_root, heading)
+        if got is None:
+            continue
+        sections.append(got[0])
+        for bullet, params in got[1]:
+            bullets.append(bullet)
+            for key in bullet.standards:
+                earlier = standards.get(key)
+                merged = {**(earlier.params if earlier else {}), **params}
+                standards[key] = Standard(_BY_KEY[key], bullet.source, merged)
+    if not sections:
+        return builtin_policy()
+    return Policy(standards, bullets, sections)
+
+
+def policy_for(run: Any, repo: Repo) -> Policy:
+    """The repository's policy, read once per run."""
+    key = f"policy:{repo.root}"
+    got: Policy | None = run.cache.get(key)
+    if got is None:
+        got = run.cache[key] = load_policy(repo.root, run.config)
+    return got
+
+
+# --------------------------------------------------------------------------- rules' view
+
+
+@dataclass(frozen=True)
+class InForce:
+    """A rule's view of the policy: the standard that asks for it, and its parameters."""
+
+    standard: Standard | None
+    params: dict[str, Any]
+
+    def finding(
+        self, message: str, span: Span, *, path: str | None = None, pointer: str = "", fix: Fix | None = None
+    ) -> Finding:
+        """A finding that cites the AGENTS.md bullet demanding it, when one does."""
+        src = self.standard.source if self.standard is not None else None
+        if src is None or src.path is None:
+            return Finding(message, span, path=path, pointer=pointer, fix=fix)
+        related = Related(
+            src.path, src.line, src.col, f"required by {src.label.rsplit(':', 1)[0]}: {src.text}"
+        )
+        return Finding(
+            f"{message} ({src.label})", span, path=path, pointer=pointer, fix=fix, related=(related,)
+        )
+
+
+def config_selects(cfg: Config, meta: RuleMeta) -> bool:
+    """Config names this rule itself in `select` (not just its family): run it whatever the policy."""
+    return any(t.strip().upper() == meta.code or t.strip().lower() == meta.name for t in cfg.get("select"))
+
+
+def disabled_by_config(cfg: Config, code: str, enabled: set[str]) -> tuple[str, str] | None:
+    """(config key, token) that keeps `code` from running, or None when config does not.
+    `enabled` is what config selects (engine.select_rules without command-line flags)."""
+    for token in cfg.get("ignore"):
+        if code in lookup(token):
+            return "ignore", token
+    if cfg.get("select") and code not in enabled:
+        return "select", ""
+    return None
+
+
+def param_source(cfg: Config, meta: RuleMeta, name: str, policy: Policy) -> tuple[Any, Source]:
+    """An option's value and where it came from: config, then the policy, then the default."""
+    for key in (meta.code, meta.name):
+        opts = cfg.get("rules").get(key) or {}
+        if name in opts:
+            return opts[name], Source(f"config ({cfg.source})")
+    got = policy.param(name)
+    if got is not None:
+        return got
+    return meta.options[name].default, Source(BUILTIN)
+
+
+def in_force(ctx: RuleContext, repo: Repo) -> InForce | None:
+    """None when the rule is gated and neither the policy nor config asks for it."""
+    key = f"in-force:{ctx.meta.code}:{repo.root}"
+    if key in ctx.run.cache:
+        cached: InForce | None = ctx.run.cache[key]
+        return cached
+    policy = policy_for(ctx.run, repo)
+    std = policy.standard_for(ctx.meta.code)
+    got: InForce | None = None
+    if std is not None or ctx.meta.code not in gated_codes() or config_selects(ctx.run.config, ctx.meta):
+        params = {n: param_source(ctx.run.config, ctx.meta, n, policy)[0] for n in ctx.meta.options}
+        got = InForce(std, params)
+    ctx.run.cache[key] = got
+    return got

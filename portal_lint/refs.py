@@ -1,0 +1,239 @@
+"""Entity references (`[kind:][namespace/]name`) as @backstage/catalog-model reads them.
+
+`parse_ref` is a port of catalog-model's `parseRefString`/`parseEntityRef` (entity/ref.ts):
+the first `:` and the first `/` split the string, a `/` before the `:` makes the colon part
+of the name, and an empty part is a TypeError upstream. `refs_of(entity)` lists every
+reference field a built-in kind has (the table of `BuiltinKindsEntityProcessor` and the
+scaffolder's Template processor), with the field's default kind, the kinds Backstage
+accepts there, and the position of each value, so REF, STD and the catalog checks walk
+the same fields the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+from portal_lint.diagnostic import Span
+from portal_lint.model import Entity
+from portal_lint.parse.tree import PSeq
+
+DEFAULT_NAMESPACE = "default"
+FORM = "[<kind>:][<namespace>/]<name>"
+
+# catalog-model validators (KubernetesValidatorFunctions): a reference whose parts fail
+# these can never match an entity, so it is as broken as a syntax error.
+_KIND = re.compile(r"[a-zA-Z][a-z0-9A-Z]*")
+_NAMESPACE = re.compile(r"[a-z0-9]+(?:-+[a-z0-9]+)*")
+_NAME = re.compile(r"(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+_MAX_PART = 63
+
+
+class RefError(ValueError):
+    """A reference Backstage cannot use; the message says why, in catalog-model's words."""
+
+    def __init__(self, message: str, missing_kind: bool = False) -> None:
+        super().__init__(message)
+        self.missing_kind = missing_kind  # well-formed, but no kind written and none to default to
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRef:
+    """The parts written in a reference string; None where the writer left a part out."""
+
+    kind: str | None
+    namespace: str | None
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRef:
+    """A complete reference after defaults; `str()` is the catalog's lower-cased key."""
+
+    kind: str
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.namespace}/{self.name}".lower()
+
+
+def split_ref(ref: str) -> ParsedRef:
+    """`parseRefString`: split without defaults; RefError when a written part is empty."""
+    colon = ref.find(":")
+    slash = ref.find("/")
+    if slash != -1 and slash < colon:
+        colon = -1  # `ns/a:b`: the colon belongs to the name
+    kind = None if colon == -1 else ref[:colon]
+    namespace = None if slash == -1 else ref[colon + 1 : slash]
+    name = ref[max(colon + 1, slash + 1) :]
+    if kind == "" or namespace == "" or name == "":
+        raise RefError(f'Entity reference "{ref}" was not on the form {FORM}')
+    return ParsedRef(kind, namespace, name)
+
+
+def parse_ref(ref: str, default_kind: str | None = None, default_namespace: str | None = None) -> EntityRef:
+    """`parseEntityRef(ref, {defaultKind, defaultNamespace})` for a string reference."""
+    if not ref:
+        raise RefError("Entity reference must not be empty")
+    parsed = split_ref(ref)
+    kind = parsed.kind or default_kind
+    if not kind:
+        raise RefError(
+            f'Entity reference "{ref}" had missing or empty kind '
+            '(e.g. did not start with "component:" or similar)',
+            missing_kind=True,
+        )
+    return EntityRef(kind, parsed.namespace or default_namespace or DEFAULT_NAMESPACE, parsed.name)
+
+
+def format_problem(ref: ParsedRef) -> str | None:
+    """Why no entity can have this reference (a written part fails catalog-model's formats), or None.
+    Parts filled in from defaults are not judged: the referencing entity's own namespace is
+    the envelope rules' business."""
+    checks = (
+        ("kind", ref.kind, _KIND, "a letter followed by letters and digits"),
+        # Namespaces are compared lower-cased, so `Default` still finds `default`.
+        (
+            "namespace",
+            ref.namespace and ref.namespace.lower(),
+            _NAMESPACE,
+            "a lowercase DNS label such as `default`",
+        ),
+        ("name", ref.name, _NAME, "letters, digits and [-_.], starting and ending with a letter or digit"),
+    )
+    for part, value, pattern, expectation in checks:
+        if value is not None and (len(value) > _MAX_PART or not pattern.fullmatch(value)):
+            return (
+                f"its {part} `{value}` is not valid (expected {expectation}, at most {_MAX_PART} characters)"
+            )
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class RefField:
+    """One reference field of a kind, as the catalog's processors read it."""
+
+    key: str  # the key under spec
+    many: bool  # a list of references rather than one
+    default_kind: str | None  # None: the kind must be written (dependsOn / dependencyOf)
+    allowed: frozenset[str] | None  # lower-cased kinds Backstage relates here; None = any
+    relation: str
+
+    @property
+    def path(self) -> str:
+        return f"spec.{self.key}"
+
+    @property
+    def expected(self) -> str:
+        """The allowed kinds for messages, capitalised as users write them."""
+        return " or ".join(_DISPLAY[k] for k in sorted(self.allowed or ()))
+
+
+_DISPLAY = {k.lower(): k for k in ("API", "Component", "Domain", "Group", "Resource", "System", "User")}
+
+
+def _field(
+    key: str, default: str | None, allowed: tuple[str, ...] | None, relation: str, many: bool = False
+) -> RefField:
+    return RefField(key, many, default, frozenset(a.lower() for a in allowed) if allowed else None, relation)
+
+
+_OWNER = _field("owner", "Group", ("Group", "User"), "ownedBy")
+_SYSTEM = _field("system", "System", ("System",), "partOf")
+_DEPENDS_ON = _field("dependsOn", None, None, "dependsOn", many=True)
+_DEPENDENCY_OF = _field("dependencyOf", None, None, "dependencyOf", many=True)
+
+# Entity kind (exact, as the processors compare it) → its reference fields.
+FIELDS: dict[str, tuple[RefField, ...]] = {
+    "Component": (
+        _OWNER,
+        _field("subcomponentOf", "Component", ("Component",), "partOf"),
+        _field("providesApis", "API", ("API",), "providesApi", many=True),
+        _field("consumesApis", "API", ("API",), "consumesApi", many=True),
+        _DEPENDS_ON,
+        _DEPENDENCY_OF,
+        _SYSTEM,
+    ),
+    "API": (_OWNER, _SYSTEM),
+    "Resource": (_OWNER, _DEPENDS_ON, _DEPENDENCY_OF, _SYSTEM),
+    "System": (_OWNER, _field("domain", "Domain", ("Domain",), "partOf")),
+    "Domain": (_OWNER, _field("subdomainOf", "Domain", ("Domain",), "partOf")),
+    "Group": (
+        _field("parent", "Group", ("Group",), "childOf"),
+        _field("children", "Group", ("Group",), "parentOf", many=True),
+        _field("members", "User", ("User",), "hasMember", many=True),
+    ),
+    "User": (_field("memberOf", "Group", ("Group",), "memberOf", many=True),),
+    "Template": (_OWNER,),
+}
+
+
+@dataclass(frozen=True)
+class RefUse:
+    """One reference written in an entity: where it is, what field, and how it resolves."""
+
+    entity: Entity
+    field: RefField
+    text: str
+    span: Span  # of the value (0-based)
+    index: int | None = None  # position in a list field
+
+    @property
+    def pointer(self) -> str:
+        return self.field.path if self.index is None else f"{self.field.path}[{self.index}]"
+
+    @property
+    def default_kind(self) -> str | None:
+        return self.field.default_kind
+
+    @property
+    def default_namespace(self) -> str:
+        """The referencing entity's own namespace, as the processors pass it."""
+        return self.entity.namespace
+
+    @cached_property
+    def parsed(self) -> EntityRef | RefError:
+        try:
+            return parse_ref(self.text, self.field.default_kind, self.default_namespace)
+        except RefError as exc:
+            return exc
+
+    @property
+    def written(self) -> ParsedRef | None:
+        """The parts as written (before defaults), or None when the string does not split."""
+        try:
+            return split_ref(self.text)
+        except RefError:
+            return None
+
+    @property
+    def target(self) -> EntityRef | None:
+        """The complete reference, or None when Backstage could not parse it."""
+        got = self.parsed
+        return got if isinstance(got, EntityRef) else None
+
+
+def refs_of(entity: Entity) -> Iterator[RefUse]:
+    """Every non-empty string reference of a built-in kind, in field order.
+
+    Values of the wrong type (a number, a mapping, a list where one ref belongs) and empty
+    strings are the kind schemas' business (CAT); they are skipped here so one mistake
+    gives one finding.
+    """
+    spec = entity.spec
+    kind = entity.kind
+    if spec is None or kind is None:
+        return
+    for field in FIELDS.get(kind, ()):
+        value = spec.get(field.key)
+        if field.many:
+            if not isinstance(value, PSeq):
+                continue
+            for i, item in enumerate(value):
+                if isinstance(item, str) and item:
+                    yield RefUse(entity, field, item, value.item_spans[i], i)
+        elif isinstance(value, str) and value:
+            yield RefUse(entity, field, value, spec.value_span(field.key))
