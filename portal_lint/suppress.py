@@ -37,7 +37,8 @@ def parse(text: str, resolve: dict[str, tuple[str, str]]) -> Suppressions:
             continue
         for m in _DIRECTIVE.finditer(line):
             codes: set[str] = set()
-            for token in (t.strip() for t in m.group(2).split(",")):
+            # In Markdown the directive ends with ` -->`; no code or name contains `--`.
+            for token in (t.strip() for t in m.group(2).split("--")[0].split(",")):
                 if not token:
                     continue
                 hit = resolve.get(token.upper()) or resolve.get(token.lower())
