@@ -54,6 +54,7 @@ _COMMENT = re.compile(r"[ \t]+#")
 _MAX_REPAIRS = 50
 # Inline code that names a file of the skill, as the specification's examples do (`scripts/extract.py`).
 _BUNDLED = re.compile(r"(?:scripts|references|assets)/[^\s*?<>{}$`|;]+")
+_MAYBE_BUNDLED = re.compile(r"`\s*(?:scripts|references|assets)/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +112,9 @@ class SkillFile:
     def references(self) -> list[Reference]:
         """Relative links and bundled-file code spans of the body; code blocks hold commands,
         which may create the files they name, so they are not references."""
+        text = self.source.text
+        if "](" not in text and "]:" not in text and _MAYBE_BUNDLED.search(text) is None:
+            return []  # no link and no bundled-file code span: skip the body scan
         body = self.body
         out = [Reference(x.target, Span(x.line, x.col, x.line, x.end_col), True) for x in body.links]
         out = [r for r in out if not is_external(r.target)]
