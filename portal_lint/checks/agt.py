@@ -19,7 +19,7 @@ from portal_lint.agents import (
 )
 from portal_lint.diagnostic import Finding, Span
 from portal_lint.markdown import anchor_missing, is_external, line_span, parse, split_target
-from portal_lint.model import SKIP_DIRS, InputError, read_text, walk
+from portal_lint.model import SKIP_DIRS, InputError, posix_rel, read_text, walk
 from portal_lint.registry import RuleContext, rule
 
 
@@ -87,7 +87,7 @@ def agents_too_large(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding]:
     own = agents.source.text.encode("utf-8")
     if not agents.source.text.strip() or before + len(own) <= limit:
         return
-    chain = ", ".join(p.relative_to(agents.source.repo.root).as_posix() for p in ancestors)
+    chain = ", ".join(posix_rel(p, agents.source.repo.root) for p in ancestors)
     if before >= limit:
         yield Finding(
             f"Codex never reads this file: the AGENTS.md files above it ({chain}) already use the "
@@ -170,12 +170,12 @@ def link_broken(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _rel_folder(agents: AgentsFile) -> str:
-    rel = agents.folder.relative_to(agents.source.repo.root).as_posix()
+    rel = posix_rel(agents.folder, agents.source.repo.root)
     return "the repository root" if rel == "." else f"`{rel}/`"
 
 
 def _up_from(agents: AgentsFile) -> str:
-    rel = agents.folder.relative_to(agents.source.repo.root).as_posix()
+    rel = posix_rel(agents.folder, agents.source.repo.root)
     return "the repository" if rel == "." else f"`{rel}/` or the folders above it"
 
 
@@ -407,7 +407,7 @@ def command_undefined(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding]
             names, path = got
             if names is UNKNOWN or _is_defined(cmd.tool, cmd.name, names):
                 continue
-            rel = path.relative_to(agents.source.repo.root).as_posix()
+            rel = posix_rel(path, agents.source.repo.root)
             known = ", ".join(sorted(names)[:8]) or "none"
             yield Finding(
                 f"`{cmd.text}`: {rel} defines no {definer.what} `{cmd.name}` (it has: {known}), so an "
