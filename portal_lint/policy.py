@@ -190,6 +190,12 @@ class Source:
     def is_bullet(self) -> bool:
         return self.path is not None
 
+    def related(self) -> Related:
+        """The bullet as a related location of a finding it demands (SARIF relatedLocations)."""
+        return Related(
+            self.path or "", self.line, self.col, f"required by {self.label.rsplit(':', 1)[0]}: {self.text}"
+        )
+
 
 @dataclass(frozen=True)
 class Standard:
@@ -417,13 +423,10 @@ class InForce:
     ) -> Finding:
         """A finding that cites the AGENTS.md bullet demanding it, when one does."""
         src = self.standard.source if self.standard is not None else None
-        if src is None or src.path is None:
+        if src is None or not src.is_bullet:
             return Finding(message, span, path=path, pointer=pointer, fix=fix)
-        related = Related(
-            src.path, src.line, src.col, f"required by {src.label.rsplit(':', 1)[0]}: {src.text}"
-        )
         return Finding(
-            f"{message} ({src.label})", span, path=path, pointer=pointer, fix=fix, related=(related,)
+            f"{message} ({src.label})", span, path=path, pointer=pointer, fix=fix, related=(src.related(),)
         )
 
 

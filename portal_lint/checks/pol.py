@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from portal_lint.config import Config
-from portal_lint.diagnostic import Finding, Related, Span
+from portal_lint.diagnostic import Finding, Span
 from portal_lint.model import InputError, Repo, posix_rel, read_text
-from portal_lint.policy import Standard, disabled_by_config, policy_for
+from portal_lint.policy import disabled_by_config, policy_for
 from portal_lint.registry import RuleContext, load_metadata, rule
 from portal_lint.suppress import Suppressions
 
@@ -75,8 +75,7 @@ def required_rule_disabled(repo: Repo, ctx: RuleContext) -> Iterator[Finding]:
         text = ""
     metas = load_metadata()
     reported: set[str] = set()
-    standards: list[Standard] = [s for s in policy.standards.values() if s.source.path is not None]
-    for std in standards:
+    for std in (s for s in policy.standards.values() if s.source.is_bullet):
         src = std.source
         for code in std.rules:
             cause = disabled_by_config(cfg, code, enabled)
@@ -85,12 +84,11 @@ def required_rule_disabled(repo: Repo, ctx: RuleContext) -> Iterator[Finding]:
             reported.add(code)
             key, token = cause
             how = f"`{key}` lists `{token}`" if token else f"`{key}` leaves it out"
-            assert src.path is not None
             yield Finding(
                 f"{metas[code].name} ({code}) is switched off by config ({how}), but {src.label} requires "
                 f"the standard it checks: remove it from `{key}`, or change the standard so config and "
                 "AGENTS.md agree",
                 _token_span(text, key, token),
                 path=posix_rel(config_path, repo.root),
-                related=(Related(src.path, src.line, src.col, f"required by {src.label}: {src.text}"),),
+                related=(src.related(),),
             )

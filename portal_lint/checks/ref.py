@@ -71,8 +71,9 @@ def ref_kind_wrong(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
             continue  # REF001 already says this reference cannot match anything
         expected = use.field.expected
         suggestion = _example(use, expected.split(" or ")[0])
+        article = "an" if expected[0] in "AEIOU" else "a"
         yield Finding(
-            f"`{use.pointer}` must reference a {expected}, but `{use.text}` is a `{target.kind}`: "
+            f"`{use.pointer}` must reference {article} {expected}, but `{use.text}` is a `{target.kind}`: "
             f"Backstage relates {use.field.key} only to {expected} entities; reference one, "
             f"e.g. `{suggestion}`",
             use.span,

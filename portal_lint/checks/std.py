@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from portal_lint.diagnostic import Finding, Fix, Span
-from portal_lint.model import CATALOG_NAMES, Entity, Repo, posix_rel
+from portal_lint.discover import git_root
+from portal_lint.model import Entity, Repo, posix_rel
 from portal_lint.parse.tree import PMap
 from portal_lint.policy import in_force
 from portal_lint.refs import refs_of
@@ -52,7 +53,8 @@ def catalog_info_at_root(repo: Repo, ctx: RuleContext) -> Iterator[Finding]:
     enf = in_force(ctx, repo)
     if enf is None or (repo.root / ROOT_CATALOG).is_file():
         return
-    elsewhere = [p for p in repo.catalog_paths() if p.name in CATALOG_NAMES]
+    # Catalog files of repositories nested inside this one are theirs, not this one's.
+    elsewhere = [p for p in repo.catalog_paths() if git_root(p.parent, repo.root) in (None, repo.root)]
     at_root = [p for p in elsewhere if p.parent == repo.root]
     if at_root:
         yield enf.finding(

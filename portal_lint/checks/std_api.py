@@ -390,22 +390,26 @@ def api_definition_in_api_dir(entity: Entity, ctx: RuleContext) -> Iterator[Find
         )
 
 
-def _referenced(repo: Repo) -> tuple[set[Path], bool]:
-    """Definition files some entity's placeholder reads, and whether an API's definition is not
-    (yet) such a file (inline, a URL, a missing target): its own finding comes first."""
+def _accounted_for(repo: Repo) -> tuple[set[Path], set[str]]:
+    """Definition files some entity's placeholder reads, plus the files and formats that an API
+    whose definition is not (yet) such a file probably means: a missing target's look-alike,
+    the format of an inline or URL definition. Those get their own finding (STD006/STD007)."""
     files: set[Path] = set()
-    unresolved = False
+    formats: set[str] = set()
     for e in repo.entities():
         d = definition_of(e)
-        if d is None:
+        ok = d is not None and not d.inline and isinstance(d.value, str) and d.value
+        target = resolve(e, d.value) if d is not None and ok else None
+        if target is not None and target.path is not None and target.path.is_file():
+            files.add(target.path)
+        elif e.kind != "API" or e.spec is None or "definition" not in e.spec:
             continue
-        if not d.inline and isinstance(d.value, str) and d.value:
-            t = resolve(e, d.value)
-            if t.path is not None and t.path.is_file():
-                files.add(t.path)
-                continue
-        unresolved = unresolved or e.kind == "API"
-    return files, unresolved
+        elif target is not None and target.path is not None and not target.escapes:
+            hint = _suggest_file(repo, target.path)
+            files.update([hint] if hint else [])
+        else:  # inline, a URL, or not a placeholder at all
+            formats.add(str(e.spec.get("type")))
+    return files, formats
 
 
 def _broken_catalog_text(repo: Repo) -> str:
@@ -431,16 +435,14 @@ def api_entity_required(repo: Repo, ctx: RuleContext) -> Iterator[Finding]:
     files = sorted(f for d in folders if d.is_dir() for f in walk(d))
     if not files:
         return
-    referenced, unresolved = _referenced(repo)
-    if unresolved:
-        return
+    referenced, formats = _accounted_for(repo)
     broken = None
     root_catalog = repo.root / "catalog-info.yaml"
     for f in files:
         if f in referenced:
             continue
         info = inspect(f, ctx.run.cache)
-        if info.format is None or not info.root:
+        if info.format is None or not info.root or info.format in formats:
             continue
         if broken is None:
             broken = _broken_catalog_text(repo)
