@@ -195,7 +195,7 @@ def github_slugs(texts: Iterable[str]) -> list[str]:
 # ---------------------------------------------------------------- inline scanning
 
 _HTML_ANCHOR = re.compile(r"""<a\s[^>]*?\b(?:name|id)\s*=\s*["']?([^"'\s>]+)""", re.I)
-_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+_BACKTICKS = re.compile(r"`+")
 _COMMENT = re.compile(r"<!--.*?-->")
 _LINK = re.compile(
     r"!?\[(?:[^\[\]\\]|\\.|\[[^\[\]]*\])*\]"
@@ -206,23 +206,26 @@ _REF_DEF = re.compile(r"^ {0,3}\[(?:[^\[\]\\]|\\.)+\]:[ \t]*(?:<([^<>\n]*)>|(\S+
 _INLINE_MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|<[^>]+>|`+|\*+|~~|(?<!\w)_+|_+(?!\w)")
 
 
-def _blank(text: str, start: int, end: int) -> str:
-    return text[:start] + " " * (end - start) + text[end:]
+def _spaces(m: re.Match[str]) -> str:
+    """Blank out a match, keeping the columns of what follows."""
+    return " " * (m.end() - m.start())
 
 
 def _inline(doc: MdDoc, line: str, no: int) -> None:
     """Code spans and links of one line; code and comments are blanked before links are sought."""
     if "<!--" in line:
-        for m in _COMMENT.finditer(line):
-            line = _blank(line, m.start(), m.end())
+        line = _COMMENT.sub(_spaces, line)
     if "`" in line:
-        for m in _CODE_SPAN.finditer(line):
-            raw = m.group(2)
+        pieces, last = [], 0
+        for start, end, content_start, content_end in _code_spans(line):
+            raw = line[content_start:content_end]
             text = raw.strip()
             if text:
-                col = m.start(2) + (len(raw) - len(raw.lstrip()))
+                col = content_start + (len(raw) - len(raw.lstrip()))
                 doc.spans.append(CodeSpan(text, no, col, col + len(text)))
-            line = _blank(line, m.start(), m.end())
+            pieces += [line[last:start], " " * (end - start)]
+            last = end
+        line = "".join(pieces) + line[last:]
     if "[" not in line:
         return
     found = list(_LINK.finditer(line)) if "](" in line else []
@@ -230,6 +233,28 @@ def _inline(doc: MdDoc, line: str, no: int) -> None:
     for m in [*found, definition] if definition else found:
         g = 1 if m.group(1) is not None else 2  # <destination> or bare destination
         doc.links.append(Link(m.group(g), no, m.start(g), m.end(g)))
+
+
+def _code_spans(line: str) -> list[tuple[int, int, int, int]]:
+    """(start, end, content start, content end) of each code span: a backtick run closes at the
+    next run of the same length (CommonMark), found in one pass so hostile lines stay linear."""
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(line)]
+    closer: list[int | None] = [None] * len(runs)
+    later: dict[int, int] = {}
+    for i in range(len(runs) - 1, -1, -1):
+        size = runs[i][1] - runs[i][0]
+        closer[i] = later.get(size)
+        later[size] = i
+    out = []
+    i = 0
+    while i < len(runs):
+        j = closer[i]
+        if j is None:
+            i += 1  # no closing run of this length: the backticks are literal
+            continue
+        out.append((runs[i][0], runs[j][1], runs[i][1], runs[j][0]))
+        i = j + 1
+    return out
 
 
 def heading_text(raw: str) -> str:

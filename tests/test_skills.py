@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -197,6 +198,15 @@ def test_line_scanner_and_markdown_it_agree_on_links_code_and_headings() -> None
         assert [(b.info, b.line, b.lines) for b in doc.blocks] == [
             ("bash", 7, ("  make test   # [not a link](n.md)",))
         ]
+
+
+@pytest.mark.parametrize("line", ["``a" * 1_000_000, "".join("`" * k + "a" for k in range(1, 2000))])
+def test_hostile_backtick_lines_are_scanned_in_linear_time(line: str) -> None:
+    # Quadratic matching of code spans takes minutes on these; CommonMark's run matching is linear.
+    start = time.perf_counter()
+    doc = scan(["# Title", "", line])
+    assert time.perf_counter() - start < 10
+    assert len(doc.spans) == (1_000_000 // 2 if line.startswith("``a``") else 0)
 
 
 # ---------------------------------------------------------------- cost
