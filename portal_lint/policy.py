@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -258,12 +259,14 @@ class Policy:
         return None
 
 
+@cache
 def _codes(names: tuple[str, ...]) -> tuple[str, ...]:
     """Codes of the named rules that are installed (others are planned or not written yet)."""
     by_name = {m.name: m.code for m in load_metadata().values()}
     return tuple(by_name[n] for n in names if n in by_name)
 
 
+@cache
 def gated_codes() -> frozenset[str]:
     return frozenset(c for s in STANDARDS for c in _codes(s.switches))
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from portal_lint.checks.std import suggest
-from tests.expectations import found, lint_repo
+from portal_lint.engine import lint
+from tests.expectations import as_repo, found, lint_repo
 
 ALLOWED = ["production", "experimental", "deprecated"]
 
@@ -86,3 +87,12 @@ def test_repositories_in_a_folder_are_checked_one_by_one(tmp_path: Path) -> None
     # The folder holding them is not a repository missing its catalog-info.yaml.
     diags = lint_repo(tmp_path).diagnostics
     assert [(d.path, d.line, d.code) for d in diags] == [("orders/catalog-info.yaml", 7, "STD004")]
+
+
+def test_a_repository_named_with_dot_dot_is_read_like_any_other(tmp_path: Path) -> None:
+    fixture = Path(__file__).resolve().parent.parent / "fixtures" / "rules" / "STD007" / "valid-definitions"
+    root = as_repo(fixture, tmp_path / "svc")
+    (tmp_path / "elsewhere").mkdir()
+    result = lint(["../svc"], cwd=tmp_path / "elsewhere", strict=True)
+    assert root.is_dir() and result.files == 1
+    assert result.diagnostics == []

@@ -11,6 +11,7 @@ import difflib
 from collections.abc import Iterator
 from pathlib import Path
 
+from portal_lint.checks.std_api import norm, within
 from portal_lint.diagnostic import Finding, Fix, Span
 from portal_lint.discover import git_root
 from portal_lint.model import Entity, Repo, posix_rel
@@ -228,8 +229,8 @@ def techdocs_ref(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
     span = ann.value_span(TECHDOCS_REF)
     pointer = f"metadata.annotations.{TECHDOCS_REF}"
     repo = entity.file.repo
-    folder = (catalog_dir(entity) / value[4:].strip()).resolve()
-    if not folder.is_relative_to(repo.root.resolve()):
+    folder = norm(catalog_dir(entity) / value[4:].strip())
+    if not within(folder, repo.root):
         yield Finding(
             f"`{TECHDOCS_REF}: {value}` leaves the repository; TechDocs builds the docs from this "
             "repository only: point it at a folder inside it",
@@ -237,7 +238,7 @@ def techdocs_ref(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
             pointer=pointer,
         )
     elif not any((folder / m).is_file() for m in MKDOCS):
-        shown = posix_rel(folder, repo.root.resolve())
+        shown = posix_rel(folder, norm(repo.root))
         where = "the repository root" if shown == "." else f"{shown}/"
         yield Finding(
             f"`{TECHDOCS_REF}: {value}` points at {where}, which has no mkdocs.yml, so the TechDocs build "

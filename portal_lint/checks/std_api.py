@@ -79,29 +79,44 @@ class Target:
         return self.path is None
 
 
+def norm(path: Path) -> Path:
+    """Lexically normalised: `portal-lint ../svc` gives roots with `..`, which compare unequal."""
+    return Path(os.path.normpath(path))
+
+
 def resolve(entity: Entity, text: str) -> Target:
     if _URL.match(text):
         return Target(text, None, False)
-    root = entity.file.repo.root
+    root = norm(entity.file.repo.root)
     # A leading `/` is the repository root to the SCM integrations' resolveUrl.
-    base = root if text.startswith("/") else entity.file.path.parent
-    path = Path(os.path.normpath(base / text.lstrip("/")))
-    escapes = not path.is_relative_to(root) or (
-        path.exists() and not path.resolve().is_relative_to(root.resolve())
-    )
-    return Target(text, path, escapes)
+    base = root if text.startswith("/") else norm(entity.file.path.parent)
+    path = norm(base / text.lstrip("/"))
+    return Target(text, path, not within(path, root))
+
+
+def within(path: Path, root: Path) -> bool:
+    """A normalised path is inside `root`, and no symlink on the way there leads out of it."""
+    root = norm(root)
+    if not path.is_relative_to(root):
+        return False
+    for step in (path, *path.parents):
+        if step == root:
+            return True
+        if step.is_symlink():  # rare: only then pay for resolving the whole path
+            return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))
+    return True
 
 
 def in_api_dir(entity: Entity, path: Path, api_dir: str) -> bool:
     """Inside `<api-dir>/` next to the catalog file or at the repository root."""
     folder = api_dir.strip("/")
-    bases = (entity.file.path.parent / folder, entity.file.repo.root / folder)
+    bases = (norm(entity.file.path.parent) / folder, norm(entity.file.repo.root) / folder)
     return any(path.is_relative_to(b) and path != b for b in bases)
 
 
 def placeholder_path(entity: Entity, file: Path) -> str:
     """How a catalog file next to `entity` writes `file` in a placeholder: ./relative/path."""
-    return "./" + os.path.relpath(file, entity.file.path.parent).replace(os.sep, "/")
+    return "./" + os.path.relpath(file, norm(entity.file.path.parent)).replace(os.sep, "/")
 
 
 # --------------------------------------------------------------------------- definition files
@@ -243,12 +258,13 @@ def inspect(path: Path, cache: dict[str, Any]) -> ApiFile:
 
 def _suggest_file(repo: Repo, missing: Path) -> Path | None:
     """An existing file the author probably meant: same name elsewhere, or a near spelling."""
-    candidates = [p for p in walk(repo.root) if p.suffix in (*_YAML_EXT, ".json", *_PROTO_EXT, *_GRAPHQL_EXT)]
+    root = norm(repo.root)
+    candidates = [p for p in walk(root) if p.suffix in (*_YAML_EXT, ".json", *_PROTO_EXT, *_GRAPHQL_EXT)]
     same = [p for p in candidates if p.name == missing.name]
     if same:
         return same[0]
-    rels = {posix_rel(p, repo.root): p for p in candidates}
-    close = difflib.get_close_matches(posix_rel(missing, repo.root), list(rels), n=1, cutoff=0.7)
+    rels = {posix_rel(p, root): p for p in candidates}
+    close = difflib.get_close_matches(posix_rel(missing, root), list(rels), n=1, cutoff=0.7)
     return rels[close[0]] if close else None
 
 
@@ -274,7 +290,7 @@ def _file_findings(entity: Entity, d: Definition, target: Target, ctx: RuleConte
         yield Finding(f"{where} is a folder; a placeholder reads one file: name the definition file", d.span)
         return
     info = inspect(target.path, ctx.run.cache)
-    rel = posix_rel(target.path, repo.root)
+    rel = posix_rel(target.path, norm(repo.root))
     if info.unreadable is not None:
         yield Finding(f"{where}: {rel} {info.unreadable}", d.span, pointer=f"spec.definition.{d.key}")
         return
@@ -381,7 +397,7 @@ def api_definition_in_api_dir(entity: Entity, ctx: RuleContext) -> Iterator[Find
         and target.path.is_file()
         and not in_api_dir(entity, target.path, api_dir)
     ):
-        rel = posix_rel(target.path, entity.file.repo.root)
+        rel = posix_rel(target.path, norm(entity.file.repo.root))
         yield enf.finding(
             f"`{d.key}: {d.value}` reads {rel}, outside {api_dir}/; the portal standard keeps API "
             f"definitions in {api_dir}/: move the file to {api_dir}/{target.path.name} and update the path",
@@ -431,13 +447,14 @@ def api_entity_required(repo: Repo, ctx: RuleContext) -> Iterator[Finding]:
     if enf is None:
         return
     api_dir = str(enf.params["api-dir"]).strip("/")
-    folders = {repo.root / api_dir, *(p.parent / api_dir for p in repo.catalog_paths())}
+    root = norm(repo.root)
+    folders = {root / api_dir, *(norm(p.parent) / api_dir for p in repo.catalog_paths())}
     files = sorted(f for d in folders if d.is_dir() for f in walk(d))
     if not files:
         return
     referenced, formats = _accounted_for(repo)
     broken = None
-    root_catalog = repo.root / "catalog-info.yaml"
+    root_catalog = root / "catalog-info.yaml"
     for f in files:
         if f in referenced:
             continue
@@ -448,9 +465,9 @@ def api_entity_required(repo: Repo, ctx: RuleContext) -> Iterator[Finding]:
             broken = _broken_catalog_text(repo)
         if f.name in broken:
             continue  # the entity for it is probably in the document that failed to parse
-        rel = posix_rel(f, repo.root)
+        rel = posix_rel(f, root)
         in_file = "catalog-info.yaml" if root_catalog.is_file() else "a catalog-info.yaml"
-        ref = "./" + posix_rel(f, repo.root)
+        ref = "./" + rel
         type_ = info.format
         yield enf.finding(
             f"{rel} is {FORMAT_NAMES[type_]}, but no API entity's `spec.definition` points at it; the portal "
