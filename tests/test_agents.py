@@ -94,7 +94,7 @@ See [the missing guide](docs/missing.md) and `src/missing.py`.
 
 Run `make test`.
 """
-    root = repo(tmp_path, {"AGENTS.md": text, "Makefile": "test:\n\tpytest\n"})
+    root = repo(tmp_path, {"AGENTS.md": text, "Makefile": "test:\n\tpytest\n", "src/app.py": ""})
     assert agt(root) == [("AGENTS.md", 3, "AGT004"), ("AGENTS.md", 3, "AGT005")]
 
 
@@ -133,7 +133,7 @@ def test_backticked_words_that_are_not_repository_paths_are_left_alone(tmp_path:
     text = (
         "# Notes\n\nUse `application/json`, `owner/repo`, `origin/main`, `v1.2.3`, `example.com`, "
         "`src/**/*.ts`, `$HOME/.cache`, `~/.codex/config.toml`, `/etc/hosts`, `node_modules/x.js`, "
-        "`.env`, `@scope/pkg`, `npm run build` and `README.md` (found anywhere: `docs/README.md`).\n"
+        "`.env`, `@scope/pkg`, `out/bundle.js`, `npm run build`, `README.md` (anywhere: `docs/README.md`).\n"
     )
     root = repo(
         tmp_path,

@@ -269,10 +269,10 @@ def path_missing(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding]:
         if "/" not in rel.rstrip("/"):
             if rel.rstrip("/") in _basenames(agents, ctx) or any((b / rel).exists() for b in bases):
                 continue
-        elif any((b / rel).exists() for b in bases):
+        elif any((b / rel).exists() for b in bases) or not any((b / first).is_dir() for b in bases):
+            # Only paths anchored in a folder that exists: `owner/repo`, `application/json` and
+            # build output such as `out/bundle.js` name no folder of the checkout.
             continue
-        elif "." not in rel.rsplit("/", 1)[-1] and not any((b / first).is_dir() for b in bases):
-            continue  # `owner/repo`, `application/json`: slash-words that are not anchored in the repo
         yield Finding(
             f"`{text}` does not exist in the repository; agents that look for it waste a turn or "
             "invent it: fix the path or remove the mention",
