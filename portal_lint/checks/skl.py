@@ -522,25 +522,26 @@ def template_sections(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
     if not wanted or skill.error is not None:
         return
     body = skill.body
-    found = {}
+    found: dict[str, int] = {}
     for i, h in enumerate(body.headings):
-        key = h.text.strip().rstrip(":").strip().lower()
-        if key in (w.lower() for w in wanted) and key not in found:
-            found[key] = i
-    anchor = _line_span(skill, body.headings[0].line if body.headings else skill.body_start)
+        found.setdefault(h.text.strip().rstrip(":").strip().lower(), i)
     listed = ", ".join(wanted)
-    last = -1
+    missing = [t for t in wanted if t.lower() not in found]
+    if missing:
+        names = ", ".join(f"`## {t}`" for t in missing)
+        yield Finding(
+            f"the portal skill template requires the section{'s' if len(missing) > 1 else ''} {names} "
+            f"(in order: {listed}): add {'them' if len(missing) > 1 else 'it'}",
+            _line_span(skill, body.headings[0].line if body.headings else skill.body_start),
+        )
     ordered = str(ctx.options["ordered-list"]).lower()
+    last = -1
     for title in wanted:
         index = found.get(title.lower())
         if index is None:
-            yield Finding(
-                f"the portal skill template requires a `## {title}` section (sections: {listed}): add it",
-                anchor,
-            )
             continue
         head = body.headings[index]
-        span = Span(head.line, 0, head.line, len(skill.lines[head.line].rstrip()))
+        span = _line_span(skill, head.line)
         content = [skill.lines[n] for n in body.section(index) if skill.lines[n].strip()]
         if index < last:
             yield Finding(f"`{title}` is out of order; the portal skill template orders {listed}", span)
