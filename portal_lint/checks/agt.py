@@ -243,7 +243,8 @@ def _looks_like_path(text: str) -> bool:
     ext = last.rsplit(".", 1)[-1].lower() if "." in last.lstrip(".") else ""
     if (ext and ext not in _EXTENSIONS) or re.fullmatch(r"[\d.]+", last):
         return False  # versions (1.2.3), hosts (example.com) and other dotted words
-    return "/" in text or bool(ext)
+    # A lone folder (`target/`, `dist/`) is as often build output as a stale path: not checked.
+    return bool(ext) or "/" in text.rstrip("/")
 
 
 def _basenames(agents: AgentsFile, ctx: RuleContext) -> set[str]:
@@ -408,12 +409,20 @@ def command_undefined(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding]
             if names is UNKNOWN or _is_defined(cmd.tool, cmd.name, names):
                 continue
             rel = posix_rel(path, agents.source.repo.root)
-            known = ", ".join(sorted(names)[:8]) or "none"
             yield Finding(
-                f"`{cmd.text}`: {rel} defines no {definer.what} `{cmd.name}` (it has: {known}), so an "
-                f"agent that runs this command fails: fix the command or add the {definer.what}",
+                f"`{cmd.text}`: {rel} defines no {definer.what} `{cmd.name}` ({_alternatives(cmd.name, names)}), "
+                f"so an agent that runs this command fails: fix the command or add the {definer.what}",
                 span,
             )
+
+
+def _alternatives(name: str, names: frozenset[str]) -> str:
+    from difflib import get_close_matches
+
+    close = get_close_matches(name, sorted(names), n=1, cutoff=0.6)
+    if close:
+        return f"did you mean `{close[0]}`?"
+    return "it has: " + (", ".join(sorted(names)[:8]) + (", …" if len(names) > 8 else "") or "none")
 
 
 def _is_defined(tool: str, name: str, names: frozenset[str]) -> bool:
