@@ -408,10 +408,10 @@ def command_undefined(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding]
             names, path = got
             if names is UNKNOWN or _is_defined(cmd.tool, cmd.name, names):
                 continue
-            rel = posix_rel(path, agents.source.repo.root)
+            rel, hint = posix_rel(path, agents.source.repo.root), _alternatives(cmd.name, names)
             yield Finding(
-                f"`{cmd.text}`: {rel} defines no {definer.what} `{cmd.name}` ({_alternatives(cmd.name, names)}), "
-                f"so an agent that runs this command fails: fix the command or add the {definer.what}",
+                f"`{cmd.text}`: {rel} defines no {definer.what} `{cmd.name}` ({hint}), so an agent "
+                f"that runs this command fails: fix the command or add the {definer.what}",
                 span,
             )
 
