@@ -266,3 +266,9 @@ def test_policy_command_without_agents_md_lists_the_built_in_standards(tmp_path:
     lifecycle = next(s for s in report["standards"] if s["key"] == "lifecycle-allowed")
     assert lifecycle["parameters"]["STD004.allowed"]["source"] == BUILTIN
     assert "not enforced by default" in _policy_cli(tmp_path)
+
+
+def test_a_bullet_that_only_mentions_lifecycles_does_not_switch_the_rule_on(tmp_path: Path) -> None:
+    text = "## Developer Portal Standards\n\n- The portal shows lifecycles as badges.\n"
+    policy = load_policy(repo(tmp_path, {"AGENTS.md": text}), Config())
+    assert policy.standards == {} and policy.bullets[0].standards == []
