@@ -117,6 +117,10 @@ def start(
         except subprocess.TimeoutExpired:
             _stop(pidfile)
             raise BackendError(f"start.sh hung beyond {timeout:.0f} s; log {log}:\n{log_tail(log)}") from None
+        except BaseException:
+            # Interrupted while waiting for ingestion: the backend is already running.
+            _stop(pidfile)
+            raise
         if proc.returncode == 0:
             return Backend(
                 url=proc.stdout.strip().splitlines()[-1],
@@ -137,7 +141,9 @@ def start(
 
 
 def stop(backend: Backend) -> None:
+    """Stop it; its log is kept only by runs that failed to start."""
     _stop(backend.pidfile)
+    backend.log.unlink(missing_ok=True)
 
 
 def _stop(pidfile: Path) -> None:

@@ -1,0 +1,127 @@
+"""Resolve 10,000 entity refs through EntityIndex against a real catalog of 10,000 entities (issue 5).
+
+    python benchmarks/catalog_refs.py                    # 10,000 entities, 10,000 refs
+    python benchmarks/catalog_refs.py --entities 1000    # a quicker smoke size
+
+Seeds the real Backstage backend (`.ci/backstage.sh`, via tests/live/backstage_backend.py)
+from generated YAML files, waits until every entity is ingested, then resolves the refs
+in one `EntityIndex.resolve` call and prints the HTTP requests it took (goal: ≤ 12) and
+the wall time. For comparison it also exports a snapshot and resolves the same refs
+offline from it. Only loopback is contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "live")]
+
+from backstage_backend import RUN_DIR, running  # noqa: E402
+
+from portal_lint.catalog.client import CatalogClient  # noqa: E402
+from portal_lint.catalog.index import EntityIndex  # noqa: E402
+from portal_lint.catalog.snapshot import export_snapshot, load_snapshot  # noqa: E402
+
+FILES = 10
+GROUPS = 50
+SYSTEMS = 100
+
+
+def entity_yaml(kind: str, name: str, spec: str) -> str:
+    return f"apiVersion: backstage.io/v1alpha1\nkind: {kind}\nmetadata:\n  name: {name}\nspec:\n{spec}"
+
+
+def write_seed(directory: Path, entities: int) -> list[str]:
+    """Groups, systems and components (the rest) over FILES files; the refs of all of them."""
+    docs: list[tuple[str, str]] = []
+    for i in range(GROUPS):
+        docs.append(
+            (
+                f"group:default/team-{i:03d}",
+                entity_yaml("Group", f"team-{i:03d}", "  type: team\n  children: []\n"),
+            )
+        )
+    for i in range(SYSTEMS):
+        spec = f"  owner: group:default/team-{i % GROUPS:03d}\n"
+        docs.append((f"system:default/system-{i:03d}", entity_yaml("System", f"system-{i:03d}", spec)))
+    for i in range(entities - GROUPS - SYSTEMS):
+        spec = (
+            "  type: service\n  lifecycle: production\n"
+            f"  owner: group:default/team-{i % GROUPS:03d}\n  system: system-{i % SYSTEMS:03d}\n"
+        )
+        docs.append(
+            (f"component:default/service-{i:05d}", entity_yaml("Component", f"service-{i:05d}", spec))
+        )
+    for n in range(FILES):
+        part = docs[n::FILES]
+        (directory / f"generated-{n:02d}.yaml").write_text("---\n".join(doc for _, doc in part), "utf-8")
+    return [ref for ref, _ in docs]
+
+
+def local_refs(existing: list[str], count: int) -> list[str]:
+    """What a big monorepo's entities point at: mostly existing refs in any case, some missing."""
+    rng = random.Random(5)
+    refs = rng.sample(existing, min(count, len(existing)) * 9 // 10)
+    refs += [f"component:default/missing-{i:05d}" for i in range(count - len(refs))]
+    rng.shuffle(refs)
+    return [ref.upper() if i % 7 == 0 else ref for i, ref in enumerate(refs)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--entities", type=int, default=10_000)
+    parser.add_argument("--refs", type=int, default=10_000)
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for ingestion")
+    args = parser.parse_args()
+
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=RUN_DIR, prefix="bench-seed-") as tmp:
+        seed = Path(tmp)
+        existing = write_seed(seed, args.entities)
+        refs = local_refs(existing, args.refs)
+        print(f"seeding {len(existing)} entities in {FILES} files; resolving {len(refs)} refs", flush=True)
+        with running(seed, name="bench", timeout=args.timeout) as backend:
+            print(f"backend ready (start + ingestion): {backend.startup_seconds:.1f} s", flush=True)
+            with CatalogClient(backend.url, backend.token, timeout=30.0) as client:
+                began = time.perf_counter()
+                found = EntityIndex(client=client).resolve(refs)
+                live_seconds = time.perf_counter() - began
+                live_requests = client.request_count
+                hits = sum(entry is not None for entry in found.values())
+
+                snapshot_path = seed / "snapshot.json"
+                began = time.perf_counter()
+                exported = export_snapshot(client, snapshot_path)
+                export_seconds = time.perf_counter() - began
+                export_requests = client.request_count - live_requests
+
+            began = time.perf_counter()
+            offline = EntityIndex(snapshot=load_snapshot(snapshot_path)).resolve(refs)
+            offline_seconds = time.perf_counter() - began
+
+    expected_hits = sum(not ref.lower().startswith("component:default/missing-") for ref in refs)
+    assert hits == expected_hits, f"{hits} found, {expected_hits} expected"
+    assert all(
+        (live is None and snap is None)
+        or (live is not None and snap is not None and live.managed_by_location == snap.managed_by_location)
+        for live, snap in zip(found.values(), offline.values(), strict=True)
+    ), "the snapshot and the live catalog disagree"
+    print(
+        f"live resolve: {len(refs)} refs, {hits} found, {live_requests} HTTP requests, {live_seconds:.2f} s"
+    )
+    print(f"snapshot export: {exported} entities, {export_requests} HTTP requests, {export_seconds:.2f} s")
+    print(f"offline resolve from the snapshot (load + resolve): {offline_seconds:.2f} s, 0 HTTP requests")
+    verdict = "meets" if live_requests <= 12 else "MISSES"
+    print(f"goal ≤ 12 requests for the live resolve: {verdict} it")
+
+
+if __name__ == "__main__":
+    main()
