@@ -127,7 +127,9 @@ class SkillFile:
 
     def text_at(self, span: Span) -> str:
         """The source text of a one-line span (what the author typed, before YAML resolved it)."""
-        return self.lines[span.line][span.col : span.end_col] if span.line == span.end_line else ""
+        if span.line != span.end_line or span.line >= len(self.lines):
+            return ""  # multi-line, or libyaml counted a line break (U+2028) that split("\n") did not
+        return self.lines[span.line][span.col : span.end_col]
 
 
 def parse_frontmatter(fm: Frontmatter) -> tuple[YamlDoc, list[tuple[str, Span]]]:
@@ -135,7 +137,8 @@ def parse_frontmatter(fm: Frontmatter) -> tuple[YamlDoc, list[tuple[str, Span]]]
     lines = [""] * fm.offset + fm.yaml.split("\n")
     unquoted: list[tuple[str, Span]] = []
     for _ in range(_MAX_REPAIRS):
-        doc = parse_yaml("\n".join(lines))[0]
+        docs = parse_yaml("\n".join(lines))
+        doc = docs[0] if docs else YamlDoc(0, fm.offset, empty=True)  # nothing but blanks
         problem = doc.syntax
         if problem is None or not problem.message.startswith("mapping values are not allowed"):
             return doc, unquoted

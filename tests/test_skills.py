@@ -128,6 +128,12 @@ def test_unreadable_skill_files_are_a_finding_not_a_traceback(tmp_path: Path, co
     assert [(line, code) for _, line, _, code in findings(root)] == [(1, "SKL002")]
 
 
+@pytest.mark.parametrize("front", ["", "\n\n", "# only a comment\n"])
+def test_an_empty_frontmatter_is_one_finding(tmp_path: Path, front: str) -> None:
+    root = repo(tmp_path, {"skills/pdf-forms/SKILL.md": skill_md(front)})
+    assert [(line, code) for _, line, _, code in findings(root)] == [(1, "SKL002")]
+
+
 def test_a_bom_before_the_frontmatter_is_accepted(tmp_path: Path) -> None:
     text = "\ufeff" + skill_md(f"name: pdf-forms\ndescription: {DESC}\n")
     root = repo(tmp_path, {"skills/pdf-forms/SKILL.md": text})
