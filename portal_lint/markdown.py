@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from portal_lint.diagnostic import Span
@@ -134,6 +135,7 @@ def line_span(lines: list[str], line: int) -> Span:
 # ---------------------------------------------------------------- link targets
 
 _EXTERNAL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:|//")
+MARKDOWN_SUFFIXES = (".md", ".markdown")  # link targets whose `#anchors` can be checked
 
 
 def is_external(target: str) -> bool:
@@ -155,6 +157,22 @@ def split_target(target: str) -> tuple[str, str]:
 def anchor_missing(anchors: frozenset[str] | None, fragment: str) -> bool:
     """Whether `#fragment` names no anchor (GitHub matches fragments case-insensitively)."""
     return bool(fragment) and anchors is not None and fragment.lower() not in anchors
+
+
+def file_anchors(path: Path, cache: dict[str, Any], *, full: bool) -> frozenset[str] | None:
+    """Anchors of a linked Markdown file, read once per run (`cache` is the run's cache); None
+    when it cannot be read. `full` reads it with markdown-it, else with the line scanner."""
+    from portal_lint.model import InputError, read_text
+
+    seen: dict[tuple[Path, bool], frozenset[str] | None] = cache.setdefault("markdown-anchors", {})
+    key = (path, full)
+    if key not in seen:
+        try:
+            text = read_text(path)
+            seen[key] = (parse(text) if full else scan(text.split("\n"))).anchors
+        except InputError:
+            seen[key] = None
+    return seen[key]
 
 
 # ---------------------------------------------------------------- GitHub anchors

@@ -18,7 +18,14 @@ from portal_lint.agents import (
     normalize,
 )
 from portal_lint.diagnostic import Finding, Span
-from portal_lint.markdown import anchor_missing, is_external, line_span, parse, split_target
+from portal_lint.markdown import (
+    MARKDOWN_SUFFIXES,
+    anchor_missing,
+    file_anchors,
+    is_external,
+    line_span,
+    split_target,
+)
 from portal_lint.model import SKIP_DIRS, InputError, posix_rel, read_text, walk
 from portal_lint.registry import RuleContext, rule
 
@@ -134,16 +141,6 @@ def agents_lowercase(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding]:
 # ---------------------------------------------------------------- links and paths
 
 
-def _anchors(path: Path, ctx: RuleContext) -> frozenset[str] | None:
-    cache: dict[Path, frozenset[str] | None] = ctx.run.cache.setdefault("agt-anchors", {})
-    if path not in cache:
-        try:
-            cache[path] = parse(read_text(path)).anchors
-        except InputError:
-            cache[path] = None
-    return cache[path]
-
-
 @rule("AGT004")
 def link_broken(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding]:
     for link in agents.links:
@@ -159,8 +156,8 @@ def link_broken(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding]:
                 span,
             )
             continue
-        if fragment and where.is_file() and where.suffix.lower() in (".md", ".markdown"):
-            anchors = agents.doc.anchors if not path else _anchors(where, ctx)
+        if fragment and where.is_file() and where.suffix.lower() in MARKDOWN_SUFFIXES:
+            anchors = agents.doc.anchors if not path else file_anchors(where, ctx.run.cache, full=True)
             if anchor_missing(anchors, fragment):
                 yield Finding(
                     f"`#{fragment}` matches no heading in `{path or agents.path.name}`: link to one of "

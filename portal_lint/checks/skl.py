@@ -9,15 +9,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from portal_lint.diagnostic import Finding, Span
-from portal_lint.markdown import anchor_missing, line_span, scan, split_target
-from portal_lint.model import InputError, read_text
+from portal_lint.markdown import MARKDOWN_SUFFIXES, anchor_missing, file_anchors, line_span, split_target
 from portal_lint.parse.tree import PMap, PSeq
 from portal_lint.registry import RuleContext, rule
 from portal_lint.skills import CLAUDE_FIELDS, SPEC_FIELDS, SkillFile
 
-_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _ORDERED_ITEM = re.compile(r"\s{0,3}\d{1,9}[.)](?:[ \t]|$)")
-_MARKDOWN = (".md", ".markdown")
 TOKEN_CHARS = 4  # characters per token: the estimate agnix AS-021 uses
 
 
@@ -452,17 +449,6 @@ def body_too_long(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
             return
 
 
-def _anchors_of(path: Path, ctx: RuleContext) -> frozenset[str] | None:
-    """Heading anchors of a Markdown file, read once per run; None when it cannot be read."""
-    cache: dict[Path, frozenset[str] | None] = ctx.run.cache.setdefault("skl-anchors", {})
-    if path not in cache:
-        try:
-            cache[path] = scan(read_text(path).split("\n")).anchors
-        except InputError:
-            cache[path] = None
-    return cache[path]
-
-
 def _outside(skill: SkillFile, path: str) -> bool:
     if path.startswith(("/", "~", "\\")) or re.match(r"[A-Za-z]:[\\/]", path):
         return True
@@ -485,13 +471,8 @@ def reference_missing(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
                 "follow it find nothing: fix the path or add the file",
                 ref.span,
             )
-        elif (
-            fragment
-            and ref.is_link
-            and where.lower().endswith((".md", ".markdown"))
-            and os.path.isfile(where)
-        ):
-            anchors = _anchors_of(Path(where), ctx) if path else skill.body.anchors
+        elif fragment and ref.is_link and where.lower().endswith(MARKDOWN_SUFFIXES) and os.path.isfile(where):
+            anchors = file_anchors(Path(where), ctx.run.cache, full=False) if path else skill.body.anchors
             if anchor_missing(anchors, fragment):
                 yield Finding(
                     f"`#{fragment}` matches no heading in `{path or skill.path.name}`: use one of its "
