@@ -177,60 +177,13 @@ def _up_from(agents: AgentsFile) -> str:
 
 
 _PATHLIKE = re.compile(r"(?:\./)?[A-Za-z0-9_][\w.+-]*(?:/[\w.+-]+)*/?")
-_EXTENSIONS = frozenset(
-    [
-        "md",
-        "markdown",
-        "rst",
-        "txt",
-        "py",
-        "pyi",
-        "ipynb",
-        "js",
-        "mjs",
-        "cjs",
-        "jsx",
-        "ts",
-        "tsx",
-        "json",
-        "jsonc",
-        "yaml",
-        "yml",
-        "toml",
-        "ini",
-        "cfg",
-        "conf",
-        "sh",
-        "bash",
-        "zsh",
-        "ps1",
-        "go",
-        "rs",
-        "java",
-        "kt",
-        "kts",
-        "rb",
-        "php",
-        "cs",
-        "c",
-        "h",
-        "cc",
-        "cpp",
-        "hpp",
-        "swift",
-        "sql",
-        "proto",
-        "graphql",
-        "css",
-        "scss",
-        "html",
-        "xml",
-        "gradle",
-        "tf",
-        "lock",
-        "csv",
-    ]
+# Extensions that make a backticked word a file name (`setup.py`), unlike `v1.2` or `example.com`.
+_EXTENSION_LIST = (
+    "md markdown rst txt py pyi ipynb js mjs cjs jsx ts tsx json jsonc yaml yml toml ini cfg conf "
+    "sh bash zsh ps1 go rs java kt kts rb php cs c h cc cpp hpp swift sql proto graphql css scss "
+    "html xml gradle tf lock csv"
 )
+_EXTENSIONS = frozenset(_EXTENSION_LIST.split())
 
 
 def _looks_like_path(text: str) -> bool:
