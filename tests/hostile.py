@@ -143,6 +143,14 @@ CASES: tuple[Case, ...] = (
         "-payments",
         at=(4, 9),
     ),
+    # YAML 1.1 (libyaml) breaks lines at U+2028/U+2029/NEL; YAML 1.2 and editors do not.
+    Case(
+        "unicode-line-separators",
+        _text("# owners\u2028and\u2029notes\x85here\n" + good().replace("name: payments", "name: -payments")),
+        frozenset({"CAT005"}),
+        "-payments",
+        at=(5, 9),
+    ),
     Case("utf16", _bytes(good().encode("utf-16")), YML006, "UTF-16"),
     Case("utf16-no-bom", _bytes(good().encode("utf-16-le")), YML006, "NUL bytes"),
     Case("empty", _bytes(b""), frozenset(), exit_code=0),
@@ -153,6 +161,13 @@ CASES: tuple[Case, ...] = (
     Case("deep-compact-10000", _text("- " * 10_000 + "x\n"), YML006, "deeper than 200"),
     Case("deep-block-1000", _text(_deep_block_map(1000)), YML006, "deeper than 200"),
     Case("alias-bomb", _text(_alias_bomb()), YML006, "alias bomb"),
+    # YAML 1.2 (and Backstage) let an anchor be defined again; libyaml alone refuses.
+    Case(
+        "anchor-redefined",
+        _text(good().replace("name: payments", "name: &n payments\n  title: &n Payments")),
+        frozenset(),
+        exit_code=0,
+    ),
     Case("alias-recursive", _text("a: &a [1, *a]\n"), YML006, "refers to the node that contains it"),
     Case("long-line-5mb", _text(good("x" * 5_000_000)), frozenset(), exit_code=0),
     Case("control-characters", _text(good("bell \x07 here")), frozenset({"YML001"}), "control characters"),

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from yaml.events import CollectionEndEvent, CollectionStartEvent, NodeEvent
+from yaml.composer import Composer
+from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
@@ -159,11 +160,12 @@ def _reading_11(text: str, value: Any) -> str | None:
 class _Builder:
     """Turns one composed node graph into PMap/PSeq/scalars, bounded in depth and size."""
 
-    __slots__ = ("active", "doc", "line0", "memo", "sizes")
+    __slots__ = ("active", "doc", "line0", "memo", "restore", "sizes")
 
-    def __init__(self, doc: YamlDoc, line0: int) -> None:
+    def __init__(self, doc: YamlDoc, line0: int, restore: bool = False) -> None:
         self.doc = doc
         self.line0 = line0
+        self.restore = restore  # scalars may hold stand-ins for YAML 1.1 line breaks
         self.memo: dict[int, Any] = {}
         self.sizes: dict[int, int] = {}
         self.active: set[int] = set()
@@ -215,13 +217,13 @@ class _Builder:
         return value
 
     def scalar(self, node: ScalarNode) -> Any:
-        text = node.value
+        text = node.value.translate(_RESTORE_BREAKS) if self.restore else node.value
         if node.tag != _PLAIN:
             return text  # quoted, block, or explicitly tagged: a string as Backstage sees it
         value = resolve_plain(text)
         reading = _reading_11(text, value) if text else None
         if reading is not None:
-            self.doc.ambiguities.append((node.value, reading, self.span(node)))
+            self.doc.ambiguities.append((text, reading, self.span(node)))
         return value
 
     def mapping(self, node: MappingNode, depth: int) -> PMap:
@@ -293,8 +295,34 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, line0: int, last_line: int) -> Sy
     return SyntaxProblem(detail, Span(line, where.column, line, where.column + 1))
 
 
+class _RedefiningLoader(Composer, _Loader):
+    """PyYAML's Python composer over libyaml's events, letting an anchor be defined again.
+
+    YAML 1.2 (and Backstage's parser) allows it, the alias meaning the latest definition;
+    libyaml's composer refuses. Used only for the documents libyaml refused for that."""
+
+    def __init__(self, stream: str) -> None:
+        _Loader.__init__(self, stream)
+        Composer.__init__(self)
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        anchor = getattr(self.peek_event(), "anchor", None)
+        if anchor is not None and not self.check_event(AliasEvent):
+            self.anchors.pop(anchor, None)
+        node: Node | None = super().compose_node(parent, index)
+        return node
+
+
 def _compose_all(chunk: str) -> list[Node | None]:
-    loader = _Loader(chunk)
+    try:
+        return _compose_with(_Loader(chunk))
+    except yaml.composer.ComposerError as exc:
+        if exc.context != "found duplicate anchor; first occurrence":
+            raise
+    return _compose_with(_RedefiningLoader(chunk))
+
+
+def _compose_with(loader: _Loader) -> list[Node | None]:
     try:
         nodes: list[Node | None] = []
         while loader.check_node():
@@ -338,9 +366,19 @@ def _too_deep(chunk: str, line0: int) -> Span | None:
     return None
 
 
+# NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR break lines in YAML 1.1 (libyaml) but are
+# content in YAML 1.2 (Backstage), and editors do not count them as line ends either: libyaml
+# gets stand-ins (noncharacters, printable to it), and scalars get the originals back.
+_HIDE_BREAKS = str.maketrans({"\x85": "\ufdd0", "\u2028": "\ufdd1", "\u2029": "\ufdd2"})
+_RESTORE_BREAKS = str.maketrans({"\ufdd0": "\x85", "\ufdd1": "\u2028", "\ufdd2": "\u2029"})
+
+
 def parse_yaml(text: str) -> list[YamlDoc]:
     """Every document of a YAML text; a broken one carries its problem and the others parse."""
     docs: list[YamlDoc] = []
+    restore = any(c in text for c in "\x85\u2028\u2029") and not any(c in text for c in "\ufdd0\ufdd1\ufdd2")
+    if restore:
+        text = text.translate(_HIDE_BREAKS)
     for line0, chunk in split_documents(text):
         deep = _too_deep(chunk, line0)
         if deep is not None:
@@ -361,15 +399,15 @@ def parse_yaml(text: str) -> list[YamlDoc]:
             docs.append(doc)
             continue
         for node in nodes:
-            docs.append(_build_document(node, len(docs), line0))
+            docs.append(_build_document(node, len(docs), line0, restore))
     return docs
 
 
-def _build_document(node: Node | None, index: int, line0: int) -> YamlDoc:
+def _build_document(node: Node | None, index: int, line0: int, restore: bool = False) -> YamlDoc:
     if node is None:
         return YamlDoc(index, line0, empty=True)
     doc = YamlDoc(index, line0 + node.start_mark.line)
-    builder = _Builder(doc, line0)
+    builder = _Builder(doc, line0, restore)
     doc.root_span = builder.span(node)
     try:
         size = builder.expanded_size(node)
