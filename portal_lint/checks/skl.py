@@ -14,6 +14,7 @@ from portal_lint.parse.tree import PMap, PSeq
 from portal_lint.registry import RuleContext, rule
 from portal_lint.skills import CLAUDE_FIELDS, SPEC_FIELDS, SkillFile
 
+_VALID_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # the specification's name, ASCII
 _ORDERED_ITEM = re.compile(r"\s{0,3}\d{1,9}[.)](?:[ \t]|$)")
 TOKEN_CHARS = 4  # characters per token: the estimate agnix AS-021 uses
 
@@ -152,6 +153,8 @@ def field_missing(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _name_problems(name: str, unicode_ok: bool) -> list[str]:
+    if len(name) <= 64 and _VALID_NAME.fullmatch(name):
+        return []
     out = []
     if len(name) > 64:
         out.append(f"is {len(name)} characters (at most 64)")
@@ -422,10 +425,13 @@ def field_nonportable(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
 
 @rule("SKL014")
 def body_too_long(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+    text = skill.source.text
+    max_lines, max_tokens = int(ctx.options["max-lines"]), int(ctx.options["max-tokens"])
+    if text.count("\n") < max_lines and len(text) <= max_tokens * TOKEN_CHARS:
+        return  # the whole file is within both limits, so the body is too
     lines = skill.lines
     if lines and lines[-1] == "":
         lines = lines[:-1]
-    max_lines, max_tokens = int(ctx.options["max-lines"]), int(ctx.options["max-tokens"])
     if len(lines) > max_lines:
         yield Finding(
             f"SKILL.md has {len(lines)} lines and this is line {max_lines + 1}; the specification "
