@@ -214,6 +214,7 @@ def github_slugs(texts: Iterable[str]) -> list[str]:
 
 _HTML_ANCHOR = re.compile(r"""<a\s[^>]*?\b(?:name|id)\s*=\s*["']?([^"'\s>]+)""", re.I)
 _BACKTICKS = re.compile(r"`+")
+_LONE_CR = re.compile(r"\r(?!\n)")
 _COMMENT = re.compile(r"<!--.*?-->")
 _LINK = re.compile(
     r"!?\[(?:[^\[\]\\]|\\.|\[[^\[\]]*\])*\]"
@@ -363,7 +364,8 @@ def parse(text: str) -> MdDoc:
     lines = text.split("\n")
     doc = MdDoc(lines)
     skip: set[int] = set()
-    tokens = _markdown_it().parse(text)
+    # markdown-it also breaks lines at a lone CR; blank those so its line numbers stay the file's.
+    tokens = _markdown_it().parse(_LONE_CR.sub(" ", text) if "\r" in text else text)
     for i, tok in enumerate(tokens):
         if tok.map is None:
             continue

@@ -123,6 +123,11 @@ def test_a_suppression_comment_silences_one_finding(tmp_path: Path) -> None:
     assert agt(root) == []
 
 
+def test_lone_carriage_returns_do_not_shift_lines(tmp_path: Path) -> None:
+    root = repo(tmp_path, {"AGENTS.md": "\r0\n# Notes\r\n\r\nSee [x](missing.md).\r\n"})
+    assert agt(root) == [("AGENTS.md", 4, "AGT004")]
+
+
 @pytest.mark.parametrize("content", [b"\xff\xfe#\x00 \x00", b"# caf\xe9\n"], ids=["utf-16", "latin-1"])
 def test_unreadable_agents_md_is_a_finding_not_a_traceback(tmp_path: Path, content: bytes) -> None:
     root = repo(tmp_path, {"AGENTS.md": content})
