@@ -36,15 +36,25 @@ TARGET_INVALID = "CAT020"
 RESOLVERS = frozenset({"$text", "$json", "$yaml", "$openapi", "$asyncapi"})
 
 STR, STRS, OBJ = "string", "strings", "object"
-PRESENCE, PROFILE, STEPS, PARAMETERS, REMOTES, TARGET, TARGETS = (
+PRESENCE, PROFILE, STEPS, PARAMETERS, OUTPUT, REMOTES, TARGET, TARGETS = (
     "presence",
     "profile",
     "steps",
     "parameters",
+    "output",
     "remotes",
     "target",
     "targets",
 )
+# Relation fields the kind schemas leave out (only the TypeScript types have them): the schema
+# check never sees them, and relation emission skips a null.
+_UNSCHEMED_NULLABLE = frozenset({"dependencyOf"})
+# Template `spec.output` (Template.v1beta3.schema.json): `links` and `text` are lists of
+# objects with (non-empty, possibly empty) string fields; any other key of `output` is a string.
+OUTPUT_LISTS = {
+    "links": (("url", "entityRef", "title", "icon"), ()),
+    "text": (("title", "icon"), ("content",)),
+}
 
 # kind → (required spec fields, type of every field the schema describes)
 SPEC_SCHEMAS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
@@ -86,7 +96,7 @@ SPEC_SCHEMAS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
             "lifecycle": STR,
             "steps": STEPS,
             "parameters": PARAMETERS,
-            "output": OBJ,
+            "output": OUTPUT,
         },
     ),
 }
@@ -360,7 +370,7 @@ class _Walk:
                 )
         for field, value in spec.items():
             kind_of = types.get(field)
-            if kind_of is None or (value is None and field in required):
+            if kind_of is None or (value is None and (field in required or field in _UNSCHEMED_NULLABLE)):
                 continue
             if kind_of is STR and value.__class__ is str and value:
                 continue
@@ -420,21 +430,57 @@ class _Walk:
                 )
             for key in ("action", "id", "name"):
                 if step.get(key) is not None:
-                    self.string(
-                        step[key], step.value_span(key), step.key_span(key), f"{sptr}.{key}", SPEC_INVALID
+                    self.string(  # the schema sets no minLength on these
+                        step[key],
+                        step.value_span(key),
+                        step.key_span(key),
+                        f"{sptr}.{key}",
+                        SPEC_INVALID,
+                        min1=False,
                     )
             if "input" in step:
                 self.check_object(
                     step["input"], step.value_span("input"), step.key_span("input"), f"{sptr}.input"
                 )
-            cond = step.get("if")
-            if "if" in step and not isinstance(cond, str | bool):
-                self.add(
-                    SPEC_INVALID,
-                    f"`{sptr}.if` must be a string or a boolean, not {describe(cond)}",
-                    step.value_span("if"),
-                    f"{sptr}.if",
-                )
+            self.condition(step, sptr)
+            perms = step.get("backstage:permissions")
+            if "backstage:permissions" in step:
+                pspan, pkey = step.value_span("backstage:permissions"), step.key_span("backstage:permissions")
+                pptr = f"{sptr}.backstage:permissions"
+                if self.container(perms, pspan, pkey, pptr, SPEC_INVALID, PMap) and "tags" in perms:
+                    self.check_strings(
+                        perms["tags"], perms.value_span("tags"), perms.key_span("tags"), f"{pptr}.tags"
+                    )
+
+    def condition(self, item: PMap, ptr: str) -> None:
+        """A step's or output item's `if`: a templated string or a boolean."""
+        cond = item.get("if")
+        if "if" in item and not isinstance(cond, str | bool):
+            self.add(
+                SPEC_INVALID,
+                f"`{ptr}.if` must be a string or a boolean, not {describe(cond)}",
+                item.value_span("if"),
+                f"{ptr}.if",
+            )
+
+    def check_output(self, value: Any, span: Span, kspan: Span, ptr: str) -> None:
+        if not self.container(value, span, kspan, ptr, SPEC_INVALID, PMap):
+            return
+        for key, item in value.items():
+            vspan, vkey, vptr = value.value_span(key), value.key_span(key), f"{ptr}.{key}"
+            fields = OUTPUT_LISTS.get(key)
+            if fields is None:
+                self.string(item, vspan, vkey, vptr, SPEC_INVALID, min1=False)
+            elif self.container(item, vspan, vkey, vptr, SPEC_INVALID, PSeq):
+                for i, entry in enumerate(item):
+                    s, eptr = item_span(item, i), f"{vptr}[{i}]"
+                    if not self.container(entry, s, s, eptr, SPEC_INVALID, PMap):
+                        continue
+                    for group, min1 in zip(fields, (True, False), strict=True):
+                        for field in (f for f in group if f in entry):
+                            fspan, fkey = entry.value_span(field), entry.key_span(field)
+                            self.string(entry[field], fspan, fkey, f"{eptr}.{field}", SPEC_INVALID, min1=min1)
+                    self.condition(entry, eptr)
 
     def check_parameters(self, value: Any, span: Span, kspan: Span, ptr: str) -> None:
         if isinstance(value, PSeq):
@@ -482,6 +528,7 @@ class _Walk:
         PROFILE: check_profile,
         STEPS: check_steps,
         PARAMETERS: check_parameters,
+        OUTPUT: check_output,
         REMOTES: check_remotes,
         TARGET: check_target,
         TARGETS: check_targets,

@@ -64,7 +64,7 @@ def _field(kind: str) -> Json:
                 "type": "object",
                 "required": ["action"],
                 "properties": {
-                    "action": {"type": "string", "minLength": 1},
+                    "action": {"type": "string"},
                     "id": {"type": "string"},
                     "name": {"type": "string"},
                     "input": {"type": "object"},
@@ -73,6 +73,24 @@ def _field(kind: str) -> Json:
             },
         },
         s.PARAMETERS: {"anyOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}}]},
+        s.OUTPUT: {
+            "type": "object",
+            "properties": {
+                key: {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            **{k: {"type": "string", "minLength": 1} for k in non_empty},
+                            **{k: {"type": "string"} for k in any_text},
+                            "if": {"type": ["string", "boolean"]},
+                        },
+                    },
+                }
+                for key, (non_empty, any_text) in s.OUTPUT_LISTS.items()
+            },
+            "additionalProperties": {"type": "string"},
+        },
         s.REMOTES: {
             "type": "array",
             "minItems": 1,
