@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -215,7 +216,7 @@ def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
     """UTF-8 text of a file, or InputError saying in one line why it is not lintable."""
     text = overlay_text(path)
     if text is not None:
-        return text[1:] if text.startswith("\ufeff") else text
+        return _as_read(text)
     scope = _READ_SCOPE.get()
     if scope is not None and scope.confine is not None:
         try:
@@ -249,7 +250,17 @@ def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise InputError(f"is not valid UTF-8 (first bad byte on line {line}): re-save it as UTF-8") from None
-    return text[1:] if text.startswith("\ufeff") else text
+    return _as_read(text)
+
+
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
+def _as_read(text: str) -> str:
+    """Without a BOM, and with a lone CR as LF: YAML, Markdown and editors all end a line at a
+    lone CR, so every rule's `split("\n")` must too (same length: no column moves)."""
+    text = text[1:] if text.startswith("\ufeff") else text
+    return _LONE_CR.sub("\n", text) if "\r" in text else text
 
 
 def walk(root: Path) -> list[Path]:

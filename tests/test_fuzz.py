@@ -480,6 +480,7 @@ def markdown_texts(draw: st.DrawFn) -> str:
 @fuzz(200)
 @given(rel=st.sampled_from(["AGENTS.md", SKILL]), text=markdown_texts())
 @example(rel=SKILL, text="---\n---\n# Deploy\n")  # empty frontmatter
+@example(rel="AGENTS.md", text="\r0\n# Title")  # a lone CR ends a line for Markdown too
 def test_markdown_files(repo: Path, rel: str, text: str) -> None:
     check_lint(repo, rel, text.encode("utf-8"))
 
