@@ -1,0 +1,1 @@
+"""Differential test: portal-lint's verdicts against the real Backstage server's (docs/trust.md)."""
