@@ -13,6 +13,9 @@ from collections.abc import Iterator
 import pytest
 from backstage_backend import SEED_DIR, Backend, BackendError, install, start, stop
 
+# Before the test modules import it, so its asserts explain their failures.
+pytest.register_assert_rewrite("catalog_helpers")
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "live: talks to the real Backstage catalog backend (tests/live)")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from backstage_backend import Backend, free_port
+from catalog_helpers import assert_token_safe, fast_client
 from faultproxy import Fault, FaultProxy
-from test_catalog_client import assert_token_safe, fast_client
 
 from portal_lint.catalog import CatalogError
 from portal_lint.catalog.client import CatalogClient
@@ -89,10 +89,11 @@ def test_snapshot_answers_offline(snapshot_file: Path) -> None:
             "system:default/no-such-system",
         ]
     )
-    assert found["Group:default/Team-Payments"] == Entry(
-        "group:default/team-payments", "snapshot", found["Group:default/Team-Payments"].managed_by_location
-    )
-    assert found[OURS] is not None and found[OURS].source == "repository"
+    group = found["Group:default/Team-Payments"]
+    assert group is not None
+    assert (group.ref, group.source) == ("group:default/team-payments", "snapshot")
+    assert group.managed_by_location is not None and group.managed_by_location.endswith("/seed/org.yaml")
+    assert found[OURS] == local()[OURS]
     payments = found["component:default/payments-api"]
     assert payments is not None and payments.source == "snapshot"
     assert payments.managed_by_location is not None
@@ -124,7 +125,7 @@ def test_live_lookup_is_one_batched_request_and_cached(client: CatalogClient) ->
     ]
     found = index.resolve(refs)
     assert client.request_count == 1
-    assert found[OURS] is not None and found[OURS].source == "repository"
+    assert found[OURS] == local()[OURS]
     template = found["template:default/SERVICE-TEMPLATE"]
     assert template == found["template:default/service-template"]
     assert template is not None
