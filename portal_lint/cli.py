@@ -41,9 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", help="files or folders (default: the current repository)")
     p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     p.add_argument("--output", "-o", type=Path, help="write the report to this file instead of stdout")
-    p.add_argument("--report", action="append", default=[], metavar="FORMAT=FILE",
-                   help="also write the same run's findings in FORMAT to FILE (repeatable), "
-                   "e.g. --format github --report sarif=portal-lint.sarif")
+    p.add_argument(
+        "--report",
+        action="append",
+        default=[],
+        metavar="FORMAT=FILE",
+        help="also write the same run's findings in FORMAT to FILE (repeatable), "
+        "e.g. --format github --report sarif=portal-lint.sarif",
+    )
     p.add_argument(
         "--select",
         action="append",
@@ -57,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("error", "warning", "note"),
         help="lowest severity that makes the exit code 1 (default: error)",
     )
+    p.add_argument(
+        "--fix",
+        action="store_true",
+        help="apply the fixes rules declare as certain, then report what is left",
+    )
+    p.add_argument("--diff", action="store_true", help="with --fix: print the fixes as a diff, write nothing")
     p.add_argument("--config", type=Path, help="config file (default: .portal-lint.yaml or pyproject.toml)")
     p.add_argument("--root", type=Path, help="repository root (default: nearest folder with .git)")
     p.add_argument("--no-color", action="store_true", help="no colours in text output")
@@ -101,10 +112,26 @@ def lint_main(argv: Sequence[str]) -> int:
         if not lookup(token):
             print(f"portal-lint: unknown rule `{token}` (see `portal-lint rule`)", file=sys.stderr)
             return 2
+    if args.diff and not args.fix:
+        parser.error("--diff shows what --fix would change: use --fix --diff")
+
+    def lint_once() -> Any:
+        return engine.lint(args.paths, config_path=args.config, root=args.root, select=select, ignore=ignore)
+
     try:
-        result = engine.lint(
-            args.paths, config_path=args.config, root=args.root, select=select, ignore=ignore
-        )
+        if args.fix:
+            from portal_lint.fix import fix
+
+            outcome = fix(lint_once, write=not args.diff)
+            if args.diff:
+                sys.stdout.write(outcome.diff)
+                return 1 if outcome.changed else 0
+            for err in outcome.errors:
+                print(f"portal-lint: {err}", file=sys.stderr)
+            print(f"portal-lint: {outcome.summary}", file=sys.stderr)
+            result = outcome.result
+        else:
+            result = lint_once()
     except (ConfigError, UsageError) as exc:
         print(f"portal-lint: {exc}", file=sys.stderr)
         return 2

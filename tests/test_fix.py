@@ -1,0 +1,227 @@
+"""`--fix`: only declared edits, nothing else in the file moves, and a second run has nothing to do."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from portal_lint import fix
+from portal_lint.cli import main
+from portal_lint.diagnostic import Span
+from portal_lint.engine import lint
+from portal_lint.registry import RuleMeta, load_metadata
+from tests import hostile
+from tests.test_fixtures import CASES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _fix(root: Path, write: bool = True) -> fix.Outcome:
+    return fix.fix(lambda: lint([str(root)], cwd=root, strict=True), write=write, cwd=root)
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.is_symlink() and ".git" not in p.parts
+    }
+
+
+def _lines(text: str) -> list[str]:
+    return re.split(r"(?<=\n)|(?<=\r)(?!\n)", text.removeprefix("\ufeff"))
+
+
+def assert_changed_only_inside(original: str, fixed: str, rounds: list[list[fix.Edit]]) -> None:
+    """Every byte outside the edited spans is where it was: lines without an edit are equal,
+    and an edited line keeps its text before the first edit and after the last one."""
+    assert original.startswith("\ufeff") == fixed.startswith("\ufeff")
+    before, after = _lines(original), _lines(fixed)
+    assert len(before) == len(after), "a declared fix added or removed lines"
+    spans: dict[int, list[Span]] = {}
+    for edits in rounds:
+        for span, _ in edits:
+            assert span.line == span.end_line, "declared fixes are one-line edits"
+            spans.setdefault(span.line, []).append(span)
+    for n, (old, new) in enumerate(zip(before, after, strict=True)):
+        if n not in spans:
+            assert old == new, f"line {n + 1} changed without an edit there"
+            continue
+        first = min(s.col for s in spans[n])
+        last = max(s.end_col for s in spans[n])
+        assert old[:first] == new[:first], f"line {n + 1}: text before the edit changed"
+        assert old[last:] == new[len(new) - (len(old) - last) :], f"line {n + 1}: text after the edit changed"
+
+
+def check_fix(root: Path) -> fix.Outcome:
+    """Fix the repository at `root`; only fixed spans change, and a second run changes nothing."""
+    before = _files(root)
+    outcome = _fix(root)
+    after = _files(root)
+    assert set(after) == set(before), "fixing created or removed a file (a temporary one left behind?)"
+    for rel, data in before.items():
+        path = Path(os.path.abspath(root / rel))
+        if path not in outcome.changed:
+            assert after[rel] == data, f"{rel} changed without a fix"
+            continue
+        assert after[rel] == outcome.changed[path].encode("utf-8")
+        assert_changed_only_inside(data.decode("utf-8"), after[rel].decode("utf-8"), outcome.applied[path])
+    assert not any(d.fix and d.fix.edits for d in outcome.result.diagnostics), "fixable findings left"
+    again = _fix(root)
+    assert again.changed == {} and _files(root) == after
+    return outcome
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.parent.name}/{c.name}" for c in CASES])
+def test_fixing_a_fixture_changes_only_the_fixed_spans_and_is_idempotent(case: Path, tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    shutil.copytree(case, root, symlinks=True)
+    (root / ".git").mkdir(exist_ok=True)
+    check_fix(root)
+
+
+METAS = [m for m in load_metadata().values() if m.bad]
+
+
+@pytest.mark.parametrize("meta", METAS, ids=[m.code for m in METAS])
+def test_fixing_a_rule_example_changes_only_the_fixed_spans(meta: RuleMeta, tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    path = tmp_path / meta.bad_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(meta.bad, encoding="utf-8")
+    outcome = check_fix(tmp_path)
+    if meta.code in ("YML005", "CAT011"):  # their examples are the fixable case
+        assert outcome.changed, f"{meta.code}: the bad example was not fixed"
+
+
+def test_every_edit_comes_from_a_rule_that_declares_it_fixable(tmp_path: Path) -> None:
+    metas = load_metadata()
+    fixers: set[str] = set()
+    for n, case in enumerate(CASES):
+        root = tmp_path / str(n)
+        shutil.copytree(case, root, symlinks=True)
+        (root / ".git").mkdir(exist_ok=True)
+        fixers |= {
+            d.code for d in lint([str(root)], cwd=root, strict=True).diagnostics if d.fix and d.fix.edits
+        }
+    assert fixers, "no fixture exercises a fix"
+    assert {c for c in fixers if not metas[c].fixable} == set()
+    documented = (ROOT / "docs" / "fix.md").read_text(encoding="utf-8")
+    assert {c for c in fixers if c not in documented} == set(), "docs/fix.md must list every fixing rule"
+
+
+MESSY = (
+    "\ufeffapiVersion: backstage.io/v1alpha1\r\n"
+    "kind: component   # keep this comment\r\n"
+    "metadata:\r\n"
+    "  name: payments\r\n"
+    "\r\n"
+    "  annotations:\r\n"
+    "    backstage.io/github-actions-id: acme/payments\r\n"
+    "    example.com/port:   8080     # the port\r\n"
+    "    'example.com/quoted': 'kept'\r\n"
+    "spec: {type: service, lifecycle: Production, owner: group:default/team-payments, system: commerce}\r\n"
+)
+FIXED = (
+    "\ufeffapiVersion: backstage.io/v1alpha1\r\n"
+    "kind: Component   # keep this comment\r\n"
+    "metadata:\r\n"
+    "  name: payments\r\n"
+    "\r\n"
+    "  annotations:\r\n"
+    "    github.com/project-slug: acme/payments\r\n"
+    '    example.com/port:   "8080"     # the port\r\n'
+    "    'example.com/quoted': 'kept'\r\n"
+    "spec: {type: service, lifecycle: production, owner: group:default/team-payments, system: commerce}\r\n"
+)
+
+
+@pytest.fixture
+def messy(tmp_path: Path) -> Path:
+    (tmp_path / ".git").mkdir()
+    path = tmp_path / "catalog-info.yaml"
+    path.write_bytes(MESSY.encode("utf-8"))
+    path.chmod(0o640)
+    return path
+
+
+def test_fix_keeps_bom_crlf_comments_quotes_blank_lines_and_permissions(messy: Path) -> None:
+    outcome = _fix(messy.parent)
+    assert messy.read_bytes() == FIXED.encode("utf-8")
+    assert oct(messy.stat().st_mode & 0o777) == oct(0o640)
+    assert outcome.fixed == 4  # kind, annotation key, quoting, then the lifecycle of the Component
+    assert sorted(p.name for p in messy.parent.iterdir()) == [".git", "catalog-info.yaml"]
+
+
+def test_fix_diff_shows_the_same_change_and_writes_nothing(
+    messy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(messy.parent)
+    assert main(["--fix", "--diff"]) == 1
+    diff = capsys.readouterr().out
+    assert messy.read_bytes() == MESSY.encode("utf-8")
+    assert diff.startswith("--- a/catalog-info.yaml\n+++ b/catalog-info.yaml\n")
+    body = diff.splitlines(keepends=True)[3:]
+    old, new = set(MESSY.splitlines(True)), set(FIXED.splitlines(True))
+    assert {line[1:] for line in body if line.startswith("-")} == old - new
+    assert {line[1:] for line in body if line.startswith("+")} == new - old
+
+
+def test_fix_on_the_command_line_reports_what_is_left(
+    messy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(messy.parent)
+    assert main(["--fix"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("All clear")
+    assert err == "portal-lint: applied 4 fixes in 1 file\n"
+    assert main(["--fix", "--diff"]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_diff_without_fix_is_a_usage_error(messy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(messy.parent)
+    with pytest.raises(SystemExit) as exc:
+        main(["--diff"])
+    assert exc.value.code == 2
+
+
+def test_a_symlinked_catalog_file_is_fixed_through_the_link(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "config").mkdir()
+    real = tmp_path / "config" / "payments.yaml"
+    real.write_text(MESSY, encoding="utf-8")
+    (tmp_path / "catalog-info.yaml").symlink_to("config/payments.yaml")
+    _fix(tmp_path)
+    assert (tmp_path / "catalog-info.yaml").is_symlink()
+    assert real.read_bytes() == FIXED.encode("utf-8")
+
+
+def test_apply_edits_skips_overlaps_and_edits_outside_the_text() -> None:
+    text = "a: 1\nb: 2\n"
+    edits = [
+        (Span(0, 3, 0, 4), '"1"'),
+        (Span(0, 3, 0, 4), '"1"'),  # the same edit from a second rule: applied once
+        (Span(0, 2, 0, 4), "x"),  # overlaps the first: left for a later round
+        (Span(1, 3, 1, 9), "y"),  # past the end of its line
+        (Span(7, 0, 7, 1), "z"),  # past the end of the file
+    ]
+    assert fix.apply_edits(text, edits) == ('a: "1"\nb: 2\n', 1)
+
+
+def test_apply_edits_counts_a_lone_cr_as_a_line_end() -> None:
+    assert fix.apply_edits("a: 1\rb: 2\r", [(Span(1, 3, 1, 4), '"2"')]) == ('a: 1\rb: "2"\r', 1)
+
+
+def test_hostile_files_are_left_alone(tmp_path: Path) -> None:
+    for case in hostile.build(tmp_path):
+        if case.exit_code == 2 or case.drop_privileges:
+            continue
+        before = _files(tmp_path / case.name)
+        outcome = _fix(tmp_path / case.name)
+        assert outcome.changed == {}, case.name
+        assert _files(tmp_path / case.name) == before, case.name
