@@ -71,12 +71,8 @@ def _display(path: Path, cwd: Path) -> str:
 
 
 def offsets(text: str) -> list[int]:
-    """Where each line starts, counted as the YAML parsers count lines (a lone CR ends one too)."""
-    starts = [0]
-    for i, c in enumerate(text):
-        if c == "\n" or (c == "\r" and text[i + 1 : i + 2] != "\n"):
-            starts.append(i + 1)
-    return starts
+    """Where each line starts (lines end at LF only, as the parser and every rule count them)."""
+    return [0, *(i + 1 for i, c in enumerate(text) if c == "\n")]
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, int]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import stat
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -114,7 +113,7 @@ class Repo:
             try:
                 if self._escapes(path):
                     raise InputError("is a symlink to a file outside the repository: not followed")
-                sf = SourceFile(path, self, yaml_lines(read_text(path)))
+                sf = SourceFile(path, self, read_text(path))
                 docs = parse_yaml(sf.text)
                 got = CatalogFile(
                     sf, docs, [Entity(d, sf) for d in docs if d.ok and isinstance(d.root, PMap)]
@@ -255,15 +254,6 @@ def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
 
 def _as_read(text: str) -> str:
     return text[1:] if text.startswith("\ufeff") else text
-
-
-_LONE_CR = re.compile(r"\r(?!\n)")
-
-
-def yaml_lines(text: str) -> str:
-    """The text with a lone CR as LF: YAML (libyaml and Backstage's parser alike) ends a line
-    there, so the `split("\n")` lines rules read must too (same length: no column moves)."""
-    return _LONE_CR.sub("\n", text) if "\r" in text else text
 
 
 def walk(root: Path) -> list[Path]:

@@ -151,13 +151,8 @@ CASES: tuple[Case, ...] = (
         "-payments",
         at=(5, 9),
     ),
-    Case(
-        "old-mac-line-ends",
-        _text(good().replace("name: payments", "name: -payments").replace("\n", "\r")),
-        frozenset({"CAT005"}),
-        "-payments",
-        at=(4, 9),
-    ),
+    # A lone CR ends no line for Backstage's parser: the whole file is one broken line to it too.
+    Case("old-mac-line-ends", _text(good().replace("\n", "\r")), frozenset({"YML001"}), "mapping values"),
     Case("utf16", _bytes(good().encode("utf-16")), YML006, "UTF-16"),
     Case("utf16-no-bom", _bytes(good().encode("utf-16-le")), YML006, "NUL bytes"),
     Case("empty", _bytes(b""), frozenset(), exit_code=0),

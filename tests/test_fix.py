@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from pathlib import Path
 
@@ -33,7 +32,7 @@ def _files(root: Path) -> dict[str, bytes]:
 
 
 def _lines(text: str) -> list[str]:
-    return re.split(r"(?<=\n)|(?<=\r)(?!\n)", text.removeprefix("\ufeff"))
+    return text.removeprefix("\ufeff").split("\n")
 
 
 def assert_changed_only_inside(original: str, fixed: str, rounds: list[list[fix.Edit]]) -> None:
@@ -213,8 +212,10 @@ def test_apply_edits_skips_overlaps_and_edits_outside_the_text() -> None:
     assert fix.apply_edits(text, edits) == ('a: "1"\nb: 2\n', 1)
 
 
-def test_apply_edits_counts_a_lone_cr_as_a_line_end() -> None:
-    assert fix.apply_edits("a: 1\rb: 2\r", [(Span(1, 3, 1, 4), '"2"')]) == ('a: 1\rb: "2"\r', 1)
+def test_apply_edits_counts_lines_as_the_parser_does() -> None:
+    """LF ends a line (CRLF too); a lone CR does not, for Backstage's parser and for portal-lint."""
+    assert fix.apply_edits("a: 1\r\nb: 2\r\n", [(Span(1, 3, 1, 4), '"2"')]) == ('a: 1\r\nb: "2"\r\n', 1)
+    assert fix.apply_edits("a: x\ry\nb: 2\n", [(Span(0, 5, 0, 6), "z")]) == ("a: x\rz\nb: 2\n", 1)
 
 
 def test_hostile_files_are_left_alone(tmp_path: Path) -> None:

@@ -228,21 +228,35 @@ class _Builder:
 
     def mapping(self, node: MappingNode, depth: int) -> PMap:
         out = PMap(self.span(node))
+        seen: dict[Any, Span] = {}  # keys as `yaml`'s uniqueKeys compares them
         for knode, vnode in node.value:
             kspan = self.span(knode)
             if isinstance(knode, ScalarNode):
                 if knode.tag == _PLAIN and knode.value == "<<":
                     self.doc.merges.append(kspan)
-                key = js_key(self.scalar(knode))
+                value = self.scalar(knode)
+                same: Any = _key_identity(value)
+                key = js_key(value)
             else:
-                key = js_key(self.build(knode, depth + 1))
-            if key in out.key_spans:
-                self.doc.duplicates.append((key, kspan, out.key_spans[key]))
+                same, key = id(knode), js_key(self.build(knode, depth + 1))
+            if same in seen:
+                self.doc.duplicates.append((key, kspan, seen[same]))
                 continue
+            seen[same] = kspan
+            # Different keys with one JavaScript name (`1` and "1"): the later one wins, silently.
+            out.pop(key, None)
             out[key] = self.build(vnode, depth + 1)
             out.key_spans[key] = kspan
             out.value_spans[key] = self.span(vnode)
         return out
+
+
+def _key_identity(value: Any) -> tuple[str, Any]:
+    """Scalar keys are the same when their values are (`===` in JavaScript: 1 and 1.0 are, 1
+    and "1" are not)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return (type(value).__name__, value)
+    return ("number", float(value))
 
 
 class _Cycle(Exception):
@@ -267,8 +281,9 @@ def split_documents(text: str) -> list[tuple[int, str]]:
                 chunks.append((start, "\n".join(lines[start:i])))
                 start, has_content = i, False
             has_content = has_content or line.startswith("---")
-            if line.startswith("...") and has_content:
-                chunks.append((start, "\n".join(lines[start : i + 1])))
+            if line.startswith("..."):  # ends the document, or stands alone (then: nothing)
+                if has_content:
+                    chunks.append((start, "\n".join(lines[start : i + 1])))
                 start, has_content = i + 1, False
         elif not has_content:
             stripped = line.lstrip()
@@ -366,19 +381,32 @@ def _too_deep(chunk: str, line0: int) -> Span | None:
     return None
 
 
-# NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR break lines in YAML 1.1 (libyaml) but are
-# content in YAML 1.2 (Backstage), and editors do not count them as line ends either: libyaml
-# gets stand-ins (noncharacters, printable to it), and scalars get the originals back.
-_HIDE_BREAKS = str.maketrans({"\x85": "\ufdd0", "\u2028": "\ufdd1", "\u2029": "\ufdd2"})
-_RESTORE_BREAKS = str.maketrans({"\ufdd0": "\x85", "\ufdd1": "\u2028", "\ufdd2": "\u2029"})
+# NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR and a lone CR break lines for libyaml, but
+# Backstage's parser (the `yaml` package) reads them as content, as portal-lint's `split("\n")`
+# lines do: libyaml gets stand-ins (noncharacters, printable to it), scalars the originals back.
+_STAND_INS = {"\x85": "\ufdd0", "\u2028": "\ufdd1", "\u2029": "\ufdd2", "\r": "\ufdd3"}
+_HIDE_BREAKS = str.maketrans({k: v for k, v in _STAND_INS.items() if k != "\r"})
+_RESTORE_BREAKS = str.maketrans({v: k for k, v in _STAND_INS.items()})
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
+def _hide_breaks(text: str) -> str | None:
+    """The text with stand-ins for the line breaks only libyaml sees, or None when it has none
+    (or, implausibly, already holds a stand-in)."""
+    lone_cr = "\r" in text and _LONE_CR.search(text) is not None
+    if not (lone_cr or any(c in text for c in "\x85\u2028\u2029")):
+        return None
+    if any(c in text for c in _STAND_INS.values()):
+        return None
+    return (_LONE_CR.sub("\ufdd3", text) if lone_cr else text).translate(_HIDE_BREAKS)
 
 
 def parse_yaml(text: str) -> list[YamlDoc]:
     """Every document of a YAML text; a broken one carries its problem and the others parse."""
     docs: list[YamlDoc] = []
-    restore = any(c in text for c in "\x85\u2028\u2029") and not any(c in text for c in "\ufdd0\ufdd1\ufdd2")
-    if restore:
-        text = text.translate(_HIDE_BREAKS)
+    hidden = _hide_breaks(text)
+    restore = hidden is not None
+    text = hidden if hidden is not None else text
     for line0, chunk in split_documents(text):
         deep = _too_deep(chunk, line0)
         if deep is not None:
@@ -387,7 +415,8 @@ def parse_yaml(text: str) -> list[YamlDoc]:
             docs.append(doc)
             continue
         try:
-            nodes = _compose_all(chunk)
+            # At the end of the stream `yaml` still ends a block scalar with its line break.
+            nodes = _compose_all(chunk if chunk.endswith("\n") else chunk + "\n")
         except yaml.MarkedYAMLError as exc:
             doc = YamlDoc(len(docs), line0)
             doc.syntax = _syntax_problem(exc, line0, line0 + chunk.count("\n"))
