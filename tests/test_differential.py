@@ -1,5 +1,6 @@
 """portal-lint against the real Backstage server, offline: the server's recorded verdicts on
-thousands of generated entities (tests/differential/) replayed through portal-lint.
+thousands of generated entities, and its parser's readings of thousands of YAML texts
+(tests/differential/), replayed through portal-lint.
 
 The live counterpart, which asks the running backend again, is
 tests/live/test_differential_live.py; docs/trust.md explains both.
@@ -7,14 +8,13 @@ tests/live/test_differential_live.py; docs/trust.md explains both.
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.differential import compare, generate
+from tests.differential import compare, generate, yaml_level
 
 TABLE = compare.load_table()
 BATCH = generate.entities()
@@ -31,20 +31,48 @@ def test_the_recorded_verdicts_are_for_these_entities() -> None:
 
 
 def test_portal_lint_says_invalid_exactly_when_the_server_did(rows: list[compare.Row]) -> None:
-    _, unexplained = compare.classify(rows, compare.causes())
+    _, unexplained = compare.classify(rows, compare.entity_causes())
     assert not unexplained, "\n".join(compare.describe(r) for r in unexplained[:40])
 
 
-def test_every_documented_difference_still_occurs(rows: list[compare.Row]) -> None:
+def _still_occurs(known: list[compare.Cause], all_rows: Sequence[compare.Case]) -> None:
     """A cause whose cases now agree (a fix landed) must leave differences.md."""
-    known = compare.causes()
     assert known
-    by_cause, _ = compare.classify(rows, known)
+    by_cause, _ = compare.classify(all_rows, known)
     for cause in known:
-        for glob in cause.globs:
-            assert any(fnmatch.fnmatchcase(r.id, glob) for r in by_cause[cause.slug]), (
-                f"{cause.slug}: `{glob}` explains no disagreement any more"
+        for pattern in cause.matches:
+            assert any(cause.matching(r) == pattern for r in by_cause[cause.slug]), (
+                f"{cause.slug}: `{pattern}` explains no disagreement any more"
             )
+
+
+def test_every_documented_difference_still_occurs(rows: list[compare.Row]) -> None:
+    _still_occurs(compare.entity_causes(), rows)
+
+
+YAML_TABLE = yaml_level.load_table()
+YAML_TEXTS = yaml_level.texts()
+
+
+@pytest.fixture(scope="module")
+def yaml_rows() -> list[yaml_level.YamlRow]:
+    return yaml_level.rows(YAML_TABLE, YAML_TEXTS)
+
+
+def test_the_recorded_parses_are_for_these_texts() -> None:
+    missing = yaml_level.stale(YAML_TABLE, YAML_TEXTS)
+    assert not missing, f"{len(missing)} stale: run python -m tests.differential.yaml_level record"
+    assert len(YAML_TEXTS) >= 2000
+
+
+def test_portal_lint_reads_yaml_as_backstages_parser_does(yaml_rows: list[yaml_level.YamlRow]) -> None:
+    """Same documents, an error exactly where Backstage's is, equal values elsewhere."""
+    _, unexplained = compare.classify(yaml_rows, yaml_level.yaml_causes())
+    assert not unexplained, "\n".join(yaml_level.describe(r) for r in unexplained[:20])
+
+
+def test_every_documented_yaml_difference_still_occurs(yaml_rows: list[yaml_level.YamlRow]) -> None:
+    _still_occurs(yaml_level.yaml_causes(), yaml_rows)
 
 
 def test_the_generator_is_deterministic_and_covers_every_kind() -> None:

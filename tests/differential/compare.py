@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from portal_lint.engine import lint
 from portal_lint.registry import load_metadata
@@ -39,6 +39,10 @@ class Row:
     codes: frozenset[str]  # error findings, every linted family
 
     @property
+    def text(self) -> str:
+        return ""  # entity cases are matched by id
+
+    @property
     def portal_valid(self) -> bool:
         return not any(c.startswith(VERDICT_FAMILIES) for c in self.codes)
 
@@ -47,17 +51,45 @@ class Row:
         return self.server_valid == self.portal_valid
 
 
+class Case(Protocol):
+    """A compared input as causes see it: its id, its text, portal-lint's codes, the verdict."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def codes(self) -> frozenset[str]: ...
+    @property
+    def agrees(self) -> bool: ...
+
+
+C = TypeVar("C", bound=Case)
+
+
 @dataclass(frozen=True)
 class Cause:
     slug: str
     title: str
-    globs: tuple[str, ...]
-    codes: frozenset[str]  # portal-lint reports one of these for each case (empty: none at all)
+    matches: tuple[str, ...]  # globs over ids, or `re:` + a regular expression over the text
+    codes: frozenset[str] | None  # portal-lint reports one of these (empty: nothing; None: anything)
 
-    def explains(self, row: Row) -> bool:
-        if not any(fnmatch.fnmatchcase(row.id, g) for g in self.globs):
+    def matching(self, case: Case) -> str | None:
+        """The first of this cause's patterns that `case` matches."""
+        for pattern in self.matches:
+            if pattern.startswith("re:"):
+                if re.search(pattern[3:], case.text):
+                    return pattern
+            elif fnmatch.fnmatchcase(case.id, pattern):
+                return pattern
+        return None
+
+    def explains(self, case: Case) -> bool:
+        if self.matching(case) is None:
             return False
-        return bool(row.codes & self.codes) if self.codes else not row.codes
+        if self.codes is None:
+            return True
+        return bool(case.codes & self.codes) if self.codes else not case.codes
 
 
 def load_table(path: Path = VERDICTS) -> dict[str, dict[str, Any]]:
@@ -102,37 +134,40 @@ _CODES = re.compile(r"^portal-lint reports: (?P<codes>.+)$")
 
 
 def causes(path: Path = DIFFERENCES) -> list[Cause]:
-    """The documented causes: `## slug: title`, a `portal-lint reports:` line, `- \\`glob\\`` items."""
+    """The documented causes: a `## slug: title` heading, a `portal-lint reports:` line (codes,
+    `none` or `anything`) and list items of backquoted patterns (id globs, or `re:` and a
+    regular expression over the text). Causes of the YAML layer have slugs starting `yaml-`."""
     out: list[Cause] = []
     current: dict[str, Any] | None = None
     for line in [*path.read_text(encoding="utf-8").splitlines(), "## end: end"]:
         heading = _HEADING.match(line)
         if heading:
-            if current is not None:
+            if current is not None and current["matches"]:
                 out.append(
-                    Cause(current["slug"], current["title"], tuple(current["globs"]), current["codes"])
+                    Cause(current["slug"], current["title"], tuple(current["matches"]), current["codes"])
                 )
-            current = {**heading.groupdict(), "globs": [], "codes": frozenset()}
-        elif current is not None and (glob := _GLOB.match(line)):
-            current["globs"].append(glob["glob"])
+            current = {**heading.groupdict(), "matches": [], "codes": frozenset()}
+        elif current is not None and (item := _GLOB.match(line)):
+            current["matches"].append(item["glob"])
         elif current is not None and (codes := _CODES.match(line)):
             listed = {c.strip(" `") for c in codes["codes"].split(",")}
-            current["codes"] = frozenset() if listed == {"none"} else frozenset(listed)
-    return [c for c in out if c.globs]
+            current["codes"] = {"none": frozenset(), "anything": None}.get(codes["codes"], frozenset(listed))
+    return out
 
 
-def classify(all_rows: Iterable[Row], known: list[Cause]) -> tuple[dict[str, list[Row]], list[Row]]:
+def entity_causes() -> list[Cause]:
+    return [c for c in causes() if not c.slug.startswith("yaml-")]
+
+
+def classify(all_rows: Iterable[C], known: list[Cause]) -> tuple[dict[str, list[C]], list[C]]:
     """Disagreements by the cause that explains them, and those nothing explains."""
-    by_cause: dict[str, list[Row]] = {c.slug: [] for c in known}
-    unexplained: list[Row] = []
+    by_cause: dict[str, list[C]] = {c.slug: [] for c in known}
+    unexplained: list[C] = []
     for row in all_rows:
         if row.agrees:
             continue
         cause = next((c for c in known if c.explains(row)), None)
-        if cause is None:
-            unexplained.append(row)
-        else:
-            by_cause[cause.slug].append(row)
+        (by_cause[cause.slug] if cause else unexplained).append(row)
     return by_cause, unexplained
 
 
@@ -154,7 +189,7 @@ def main() -> int:
         print(f"{len(out_of_date)} entities have no recorded verdict: python -m tests.differential.record")
         return 1
     all_rows = rows(table, batch)
-    by_cause, unexplained = classify(all_rows, causes())
+    by_cause, unexplained = classify(all_rows, entity_causes())
     n, agreed = len(all_rows), sum(r.agrees for r in all_rows)
     print(f"n={n} agreed={agreed} ({agreed / n:.1%}) differences={n - agreed}")
     for slug, found in by_cause.items():

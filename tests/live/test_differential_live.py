@@ -1,12 +1,13 @@
-"""The differential table (tests/differential/verdicts.json) is what the server says today:
-every generated entity is sent to the running backend again and its verdict compared."""
+"""The differential tables are what Backstage says today: every generated entity is sent to
+the running backend again (verdicts.json), every YAML text parsed again by the installed
+backend's parser (yaml_verdicts.json)."""
 
 from __future__ import annotations
 
 import pytest
 from backstage_backend import Backend
 
-from tests.differential import compare, generate, record
+from tests.differential import compare, generate, record, yaml_level
 
 pytestmark = pytest.mark.live
 
@@ -20,3 +21,13 @@ def test_the_recorded_verdicts_are_the_servers(backstage: Backend) -> None:
         if got["valid"] != table[key]["valid"]
     ]
     assert not changed, "re-record with python -m tests.differential.record:\n" + "\n".join(changed[:30])
+
+
+def test_the_recorded_parses_are_backstages(backstage: Backend) -> None:
+    """The installed backend's parseEntityYaml still reads every text as recorded."""
+    table, texts = yaml_level.load_table(), yaml_level.texts()
+    fresh = yaml_level.backstage(texts)
+    changed = [k for k in texts if fresh[k] != table[k]["outcome"]]
+    assert not changed, "re-record with python -m tests.differential.yaml_level record: " + ", ".join(
+        changed[:20]
+    )
