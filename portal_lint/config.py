@@ -35,8 +35,12 @@ KEYS: dict[str, tuple[str, Any, str]] = {
     "location": ("str", None, "this repository's catalog location, e.g. url:https://…/catalog-info.yaml"),
     "policy": ("str", None, "an org-wide AGENTS.md whose standards apply besides the repository's"),
     "standards-heading": ("str", "Developer Portal Standards", "heading of the standards section"),
-    "skills-profile": ("strict|lenient", "strict", "SKILL.md fields: strict = the Agent Skills spec "
-                       "(unknown fields are errors), lenient = what clients accept (notes)"),
+    "skills-profile": (
+        "strict|lenient",
+        "strict",
+        "SKILL.md fields: strict = the Agent Skills spec "
+        "(unknown fields are errors), lenient = what clients accept (notes)",
+    ),
 }
 
 

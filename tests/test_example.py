@@ -18,7 +18,10 @@ def test_example_repository_reports_exactly_what_it_states() -> None:
 def test_cli_prints_problem_matcher_lines_and_a_summary() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "portal_lint", "fixtures/example-service", "--no-color"],
-        cwd=EXAMPLE.parent.parent, capture_output=True, text=True, check=False,
+        cwd=EXAMPLE.parent.parent,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     lines = proc.stdout.splitlines()
     assert proc.stderr == ""
