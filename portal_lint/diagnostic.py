@@ -20,6 +20,24 @@ class Span(NamedTuple):
 
 FILE_START = Span(0, 0, 0, 0)
 
+EXCERPT_CHARS = 40
+# Line breaks and other control characters would split a `path:line:col: …` line in two.
+_ESCAPES = {c: f"\\x{c:02x}" for c in (*range(32), 127)} | {
+    9: "\\t",
+    10: "\\n",
+    13: "\\r",
+    0x85: "\\x85",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
+
+
+def excerpt(text: object, limit: int = EXCERPT_CHARS) -> str:
+    """User text as a message quotes it: on one line and at most `limit` characters, then `…`,
+    so a long value never buries what is wrong and how to fix it."""
+    shown = str(text).translate(_ESCAPES)
+    return shown if len(shown) <= limit else shown[:limit].rstrip() + "…"
+
 
 @dataclass(frozen=True, slots=True)
 class Fix:
