@@ -25,6 +25,31 @@ class InputError(Exception):
     """A file that cannot be read as text; becomes a YML006/… finding, never a traceback."""
 
 
+def resolves_within(path: str, root: str) -> bool:
+    """Whether `path` (absolute) lies in `root` (absolute, normalised) once symlinks are resolved.
+
+    Resolving costs a system call per component of the whole path, thousands of times a run:
+    when `path` is lexically inside `root` and nothing from `path` up to `root` is a symlink,
+    the answer is yes without resolving; only otherwise are both resolved."""
+    if ".." not in path.split(os.sep) and lexically_within(path, root):
+        step = path
+        while step != root:
+            if os.path.islink(step):
+                break
+            step = os.path.dirname(step)
+        else:
+            return True
+    try:
+        return lexically_within(os.path.realpath(path, strict=False), os.path.realpath(root))
+    except (OSError, RuntimeError):  # a symlink loop, which reading reports
+        return True
+
+
+def lexically_within(path: str, root: str) -> bool:
+    """`path` is `root` or below it, by the strings alone (both normalised)."""
+    return path == root or path.startswith(root if root.endswith(os.sep) else root + os.sep)
+
+
 def posix_rel(path: Path, base: Path) -> str:
     try:
         return path.relative_to(base).as_posix()
@@ -42,6 +67,10 @@ class SourceFile:
     def rel(self) -> str:
         """POSIX path relative to the repository root (what SARIF and policies use)."""
         return posix_rel(self.path, self.repo.root)
+
+    @cached_property
+    def norm_path(self) -> str:
+        return os.path.normpath(self.path)
 
     @cached_property
     def lines(self) -> list[str]:
@@ -125,12 +154,14 @@ class Repo:
             raise got
         return got
 
+    @cached_property
+    def norm_root(self) -> str:
+        """The root, lexically normalised (`portal-lint ../svc` gives roots holding `..`)."""
+        return os.path.normpath(self.root)
+
     def _escapes(self, path: Path) -> bool:
         """Whether `path` resolves (through a symlink) to a file outside the repository."""
-        try:
-            return not path.resolve().is_relative_to(self.root.resolve())
-        except (OSError, RuntimeError):  # RuntimeError: a symlink loop, which reading reports
-            return False
+        return not resolves_within(str(path), self.norm_root)
 
     def catalog_paths(self) -> list[Path]:
         """Every catalog file in the repository, also those a pre-commit run did not pass."""
@@ -233,8 +264,14 @@ def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
             raise InputError("is not a regular file (a pipe, socket or device): not read")
         with path.open("rb") as fh:
             size = os.fstat(fh.fileno()).st_size
-            # Read one byte past the limit: the size on disk may have grown since the stat.
-            data = fh.read(max_bytes + 1) if size <= max_bytes else b""
+            data = b""
+            if size <= max_bytes:
+                # A read of `max_bytes` allocates that much up front (10 MiB per file): read the
+                # size on disk plus one byte, and only when the file grew since the stat, the rest
+                # up to one byte past the limit.
+                data = fh.read(size + 1)
+                if len(data) > size:
+                    data += fh.read(max_bytes + 1 - len(data))
         if size > max_bytes or len(data) > max_bytes:
             size = max(size, len(data))
             raise InputError(f"file is {size / 1048576:.1f} MiB, over the {max_bytes // 1048576} MiB limit")

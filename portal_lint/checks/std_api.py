@@ -17,7 +17,16 @@ from typing import Any
 
 from portal_lint.checks._schema import RESOLVERS
 from portal_lint.diagnostic import Finding, Span
-from portal_lint.model import Entity, InputError, Repo, posix_rel, read_text, walk
+from portal_lint.model import (
+    Entity,
+    InputError,
+    Repo,
+    lexically_within,
+    posix_rel,
+    read_text,
+    resolves_within,
+    walk,
+)
 from portal_lint.parse.tree import PMap
 from portal_lint.parse.yaml12 import parse_yaml
 from portal_lint.policy import in_force
@@ -87,31 +96,31 @@ def norm(path: Path) -> Path:
 def resolve(entity: Entity, text: str) -> Target:
     if _URL.match(text):
         return Target(text, None, False)
-    root = norm(entity.file.repo.root)
+    root = entity.file.repo.norm_root
     # A leading `/` is the repository root to the SCM integrations' resolveUrl.
-    base = root if text.startswith("/") else norm(entity.file.path.parent)
-    path = norm(base / text.lstrip("/"))
-    return Target(text, path, not within(path, root))
+    base = root if text.startswith("/") else os.path.dirname(entity.file.norm_path)
+    path = os.path.normpath(os.path.join(base, text.lstrip("/")))
+    return Target(text, Path(path), not _within(path, root))
 
 
 def within(path: Path, root: Path) -> bool:
     """A normalised path is inside `root`, and no symlink on the way there leads out of it."""
-    root = norm(root)
-    if not path.is_relative_to(root):
-        return False
-    for step in (path, *path.parents):
-        if step == root:
-            return True
-        if step.is_symlink():  # rare: only then pay for resolving the whole path
-            return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))
-    return True
+    return _within(str(path), os.path.normpath(root))
+
+
+def _within(path: str, root: str) -> bool:
+    return lexically_within(path, root) and resolves_within(path, root)
 
 
 def in_api_dir(entity: Entity, path: Path, api_dir: str) -> bool:
     """Inside `<api-dir>/` next to the catalog file or at the repository root."""
     folder = api_dir.strip("/")
-    bases = (norm(entity.file.path.parent) / folder, norm(entity.file.repo.root) / folder)
-    return any(path.is_relative_to(b) and path != b for b in bases)
+    text = str(path)
+    for base in (os.path.dirname(entity.file.norm_path), entity.file.repo.norm_root):
+        folder_path = os.path.normpath(os.path.join(base, folder))
+        if text != folder_path and lexically_within(text, folder_path):
+            return True
+    return False
 
 
 def placeholder_path(entity: Entity, file: Path) -> str:
