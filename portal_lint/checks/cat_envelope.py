@@ -17,7 +17,7 @@ from portal_lint.checks._fields import (
     is_kind,
 )
 from portal_lint.checks._schema import SPEC_SCHEMAS
-from portal_lint.diagnostic import Finding, Fix
+from portal_lint.diagnostic import Finding, Fix, excerpt
 from portal_lint.model import Entity
 from portal_lint.parse.tree import PMap
 from portal_lint.registry import RuleContext, load_metadata, rule
@@ -81,8 +81,8 @@ def root_field_unknown(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
         else:
             hint = "move it under `metadata:` or `spec:`, or delete it"
         yield Finding(
-            f"`{key}` is not allowed at the top of an entity (only apiVersion, kind, metadata and spec "
-            f"are; Backstage rejects it with `Unknown field {key}`): {hint}",
+            f"`{excerpt(key)}` is not allowed at the top of an entity (only apiVersion, kind, metadata "
+            f"and spec are; Backstage rejects it with `Unknown field {excerpt(key)}`): {hint}",
             raw.key_span(key),
             pointer=key,
         )
@@ -131,7 +131,8 @@ def api_version_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
     span = entity.raw.value_span("apiVersion")
     if not isinstance(value, str):
         yield Finding(
-            f"`apiVersion` must be a string such as backstage.io/v1alpha1, not {describe(value)}",
+            f"`apiVersion` must be a string, not {describe(value)}: write the kind's version, e.g. "
+            "`apiVersion: backstage.io/v1alpha1`",
             span,
             pointer="apiVersion",
         )
@@ -143,8 +144,8 @@ def api_version_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
             else "e.g. `backstage.io/v1alpha1`"
         )
         yield Finding(
-            f'`apiVersion` "{value}" is not valid; Backstage expects `<group>/<version>` with a lowercase '
-            f"DNS group and an alphanumeric version: {hint}",
+            f'`apiVersion` "{excerpt(value)}" is not valid; Backstage expects `<group>/<version>` with a '
+            f"lowercase DNS group and an alphanumeric version: {hint}",
             span,
             pointer="apiVersion",
         )
@@ -172,7 +173,10 @@ def kind_unknown(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
     known = known_kinds(ctx)
     if not isinstance(value, str):
         yield Finding(
-            f"`kind` must be a string such as Component, not {describe(value)}", span, pointer="kind"
+            f"`kind` must be a string, not {describe(value)}: write the entity's kind, "
+            "e.g. `kind: Component`",
+            span,
+            pointer="kind",
         )
         return
     if value in known:
@@ -181,7 +185,8 @@ def kind_unknown(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
     if case_only:
         assert suggestion is not None
         yield Finding(
-            f'`kind: {value}` is not a kind Backstage knows: kinds are case-sensitive, write "{suggestion}"',
+            f"`kind: {excerpt(value)}` is not a kind Backstage knows: kinds are case-sensitive, "
+            f'write "{suggestion}"',
             span,
             pointer="kind",
             fix=Fix(f"write `{suggestion}`", ((span, suggestion),)),
@@ -190,10 +195,10 @@ def kind_unknown(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
     invalid = (
         "" if is_kind(value) else " (and is not even a valid kind name: a letter, then letters and digits)"
     )
-    did_you_mean = f"did you mean {suggestion}? " if suggestion else ""
+    did_you_mean = f"did you mean {suggestion}? Otherwise " if suggestion else ""
     yield Finding(
-        f"`kind: {value}` is not a kind this catalog knows{invalid}, so Backstage ingests nothing from "
-        f"this document: {did_you_mean}Known kinds: {', '.join(sorted(known))}; an installation "
+        f"`kind: {excerpt(value)}` is not a kind this catalog knows{invalid}, so Backstage ingests nothing "
+        f"from this document: {did_you_mean}use one of {', '.join(sorted(known))}; an installation "
         "with its own kinds lists them in the `extra-kinds` option",
         span,
         pointer="kind",
@@ -213,7 +218,7 @@ def api_version_wrong_for_kind(entity: Entity, ctx: RuleContext) -> Iterator[Fin
     else:
         why, fix = f"use `{allowed[0]}`", Fix(f"use {allowed[0]}", ((span, allowed[0]),))
     yield Finding(
-        f"`apiVersion: {value}` is not a version of {kind}; Backstage only accepts "
+        f"`apiVersion: {excerpt(value)}` is not a version of {kind}; Backstage only accepts "
         f"{' or '.join(allowed)} and otherwise ignores the entity (`No processor recognized the "
         f"entity`): {why}",
         span,
