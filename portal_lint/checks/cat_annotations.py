@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from portal_lint.checks._fields import SCHEME, is_url
-from portal_lint.diagnostic import Finding, Fix
+from portal_lint.checks._fields import SCHEME, is_url, source_text
+from portal_lint.diagnostic import Finding, Fix, Span
 from portal_lint.model import Entity
 from portal_lint.parse.tree import PMap
 from portal_lint.registry import RuleContext, rule
@@ -34,6 +34,26 @@ _LOCATION_REFS = {
     "backstage.io/techdocs-ref": "`dir:<path relative to this file>` (e.g. `dir:.`) or `url:<absolute URL>`",
     "backstage.io/source-location": "`url:<absolute URL>` (a folder ends in `/`) or `dir:<relative path>`",
 }
+
+# Annotations people write by hand that plugins read only under `backstage.io/`; the ones the
+# catalog sets itself or that are deprecated are CAT017's and CAT018's.
+_PREFIXED = frozenset(
+    {
+        "techdocs-ref",
+        "techdocs-entity",
+        "techdocs-entity-path",
+        "source-location",
+        "view-url",
+        "edit-url",
+        "kubernetes-id",
+        "kubernetes-namespace",
+        "kubernetes-label-selector",
+        "code-coverage",
+        "source-template",
+        "time-saved",
+    }
+)
+BACKSTAGE_PREFIX = "backstage.io/"
 
 
 def _annotations(entity: Entity) -> PMap | None:
@@ -100,4 +120,34 @@ def annotation_location_ref_invalid(entity: Entity, ctx: RuleContext) -> Iterato
             f"it must be {expected}{hint}",
             annotations.value_span(key),
             pointer=f"metadata.annotations.{key}",
+        )
+
+
+@rule("CAT023")
+def annotation_prefix_missing(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    annotations = _annotations(entity)
+    if annotations is None:
+        return
+    for key in annotations:
+        if key not in _PREFIXED:
+            continue
+        full = BACKSTAGE_PREFIX + key
+        span = annotations.key_span(key)
+        written = source_text(entity, span)
+        if full in annotations:
+            message = f"`{key}` is `{full}` without its prefix, and `{full}` is set too: delete `{key}`"
+            edits: tuple[tuple[Span, str], ...] = ()
+        else:
+            message = (
+                f"`{key}` is missing its `backstage.io/` prefix, so the plugins that read `{full}` "
+                f"never see it: write `{full}`"
+            )
+            # Inside the quotes when the key is quoted, so the quoting style stays.
+            quote = written[0] if written and written[0] in "\"'" else ""
+            edits = ((span, f"{quote}{full}{quote}"),) if written == f"{quote}{key}{quote}" else ()
+        yield Finding(
+            message,
+            span,
+            pointer=f"metadata.annotations.{key}",
+            fix=Fix(f"rename it to {full}", edits),
         )
