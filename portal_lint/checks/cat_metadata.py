@@ -19,7 +19,7 @@ from portal_lint.checks._fields import (
     suggest_name,
     suggest_tag,
 )
-from portal_lint.diagnostic import Finding
+from portal_lint.diagnostic import Finding, excerpt
 from portal_lint.model import Entity
 from portal_lint.parse.tree import PMap, PSeq
 from portal_lint.registry import RuleContext, rule
@@ -41,8 +41,8 @@ def _sequence(entity: Entity, key: str) -> PSeq | None:
     return value if isinstance(value, PSeq) else None
 
 
-def _say(suggestion: str | None) -> str:
-    return f': use "{suggestion}"' if suggestion else ""
+def _say(suggestion: str | None, otherwise: str) -> str:
+    return f': use "{suggestion}"' if suggestion else f": {otherwise}"
 
 
 @rule("CAT005")
@@ -62,8 +62,8 @@ def name_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
         )
     else:
         message = (
-            f'`metadata.name` "{name}" is not a valid entity name; Backstage allows '
-            f"{NAME_RULE.format(max=limit)}{_say(suggest_name(name, limit))}"
+            f'`metadata.name` "{excerpt(name)}" is not a valid entity name; Backstage allows '
+            f"{NAME_RULE.format(max=limit)}{_say(suggest_name(name, limit), 'rename the entity')}"
         )
     yield Finding(message, md.value_span("name"), pointer="metadata.name")
 
@@ -83,8 +83,8 @@ def namespace_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
         )
     elif isinstance(ns, str) and not is_dns_label(ns):
         yield Finding(
-            f'`metadata.namespace` "{ns}" is not a valid namespace; Backstage allows {DNS_RULE}'
-            f"{_say(suggest_dns_label(ns))}",
+            f'`metadata.namespace` "{excerpt(ns)}" is not a valid namespace; Backstage allows {DNS_RULE}'
+            f"{_say(suggest_dns_label(ns), 'use `default` or a valid namespace')}",
             md.value_span("namespace"),
             pointer="metadata.namespace",
         )
@@ -104,14 +104,16 @@ def label_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
         ptr = f"metadata.labels.{key}"
         if not is_prefixed_key(key):
             yield Finding(
-                f"label key `{key}` is not valid; Backstage allows {_KEY_RULE}{_say(_suggest_key(key))}",
+                f"label key `{excerpt(key)}` is not valid; Backstage allows {_KEY_RULE}"
+                f"{_say(_suggest_key(key), 'rename the key')}",
                 labels.key_span(key),
                 pointer=ptr,
             )
         if isinstance(value, str) and value and not is_object_name(value):
             yield Finding(
-                f'label value "{value}" of `{key}` is not valid; Backstage allows an empty string or '
-                f"{NAME_RULE.format(max=63)} (put free text in an annotation){_say(suggest_name(value))}",
+                f'label value "{excerpt(value)}" of `{excerpt(key)}` is not valid; Backstage allows an '
+                f"empty string or {NAME_RULE.format(max=63)} (put free text in an annotation)"
+                f"{_say(suggest_name(value), 'move the text into an annotation')}",
                 labels.value_span(key),
                 pointer=ptr,
             )
@@ -132,7 +134,8 @@ def annotation_key_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding
     for key in annotations:
         if not is_prefixed_key(key):
             yield Finding(
-                f"annotation key `{key}` is not valid; Backstage allows {_KEY_RULE}{_say(_suggest_key(key))}",
+                f"annotation key `{excerpt(key)}` is not valid; Backstage allows {_KEY_RULE}"
+                f"{_say(_suggest_key(key), 'rename the key, e.g. `example.com/team`')}",
                 annotations.key_span(key),
                 pointer=f"metadata.annotations.{key}",
             )
@@ -158,8 +161,8 @@ def tag_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
             )
         elif isinstance(tag, str) and not is_tag(tag):
             yield Finding(
-                f'tag "{tag}" is not valid; Backstage allows 1–63 characters of lowercase [a-z0-9:+#] '
-                f"separated by single `-`{_say(suggest_tag(tag))}",
+                f'tag "{excerpt(tag)}" is not valid; Backstage allows 1–63 characters of lowercase '
+                f"[a-z0-9:+#] separated by single `-`{_say(suggest_tag(tag), 'rewrite or delete the tag')}",
                 span,
                 pointer=ptr,
             )
@@ -183,9 +186,13 @@ def link_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
             )
         elif isinstance(url, str) and not is_url(url):
             guess = f"https://{url.strip()}"
-            hint = f': use "{guess}"' if is_url(guess) and "://" not in url else ""
+            hint = (
+                f': use "https://{excerpt(url.strip())}"'
+                if is_url(guess) and "://" not in url
+                else ": write the whole URL, e.g. `https://example.com/dashboard`"
+            )
             yield Finding(
-                f'`{ptr}.url` "{url}" is not an absolute URL (Backstage parses it with `new URL()`, '
+                f'`{ptr}.url` "{excerpt(url)}" is not an absolute URL (Backstage parses it with `new URL()`, '
                 f"which needs a scheme and, for http(s), a host and a valid port){hint}",
                 link.value_span("url"),
                 pointer=f"{ptr}.url",
