@@ -33,6 +33,11 @@ KEYS: dict[str, tuple[str, Any, str]] = {
     "snapshot": ("str", None, "catalog snapshot file written by `portal-lint catalog export`"),
     "require-catalog": ("bool", False, "fail (exit 2) when the catalog cannot be reached"),
     "location": ("str", None, "this repository's catalog location, e.g. url:https://…/catalog-info.yaml"),
+    "template-version-key": (
+        "str",
+        "backstage.io/template-version",
+        "annotation holding a Template's current version and the version a service was scaffolded from",
+    ),
     "policy": ("str", None, "an org-wide AGENTS.md whose standards apply besides the repository's"),
     "standards-heading": ("str", "Developer Portal Standards", "heading of the standards section"),
     "skills-profile": (
