@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-from portal_lint.diagnostic import Finding, Span
+from portal_lint.diagnostic import Finding, Fix, Span
 from portal_lint.markdown import MARKDOWN_SUFFIXES, anchor_missing, file_anchors, line_span, split_target
 from portal_lint.parse.tree import PMap, PSeq
 from portal_lint.registry import RuleContext, rule
@@ -46,6 +47,13 @@ def _quoted(skill: SkillFile, span: Span, key: str) -> str:
     """`key: "value"` as the author should write it, from the text they typed."""
     typed = skill.text_at(span).strip() or "…"
     return f'{key}: "{typed}"'
+
+
+def _quote_fix(skill: SkillFile, span: Span) -> Fix:
+    """Double-quote a plain value as typed, the way portal-lint already reads it (SKL003's repair)."""
+    typed = skill.text_at(span)
+    certain = bool(typed) and typed[0] not in "\"'" and typed == typed.strip()
+    return Fix("quote the value", ((span, json.dumps(typed, ensure_ascii=False)),) if certain else ())
 
 
 def _kind(value: Any) -> str:
@@ -130,6 +138,7 @@ def unquoted_colon(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
             f"skill: quote it: {_quoted(skill, span, key)}",
             span,
             pointer=key,
+            fix=_quote_fix(skill, span),
         )
 
 
@@ -305,7 +314,8 @@ def metadata_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
                 f"`metadata.{key}` is {_kind(item)} to YAML, but metadata values must be strings "
                 f"(strict clients reject the skill): quote it: {_quoted(skill, span, key)}"
             )
-        yield Finding(msg, span, pointer=f"metadata.{key}")
+        fix = _quote_fix(skill, span) if isinstance(item, bool | int | float) else None
+        yield Finding(msg, span, pointer=f"metadata.{key}", fix=fix)
 
 
 _LICENSE_FILE = re.compile(r"[^\s]*(?:/|\.(?:txt|md)$|^LICEN[CS]E)", re.I)
