@@ -44,7 +44,9 @@ class Outcome:
         """A unified diff of every change, paths relative to the current folder (as `git diff`)."""
         out: list[str] = []
         for path, text in sorted(self.changed.items()):
-            name = _display(path, self.cwd)
+            # A file outside the current folder is named by its absolute path without the
+            # leading `/`, as `git diff --no-index` does (`a/tmp/x`, never `a//tmp/x`).
+            name = _display(path, self.cwd).lstrip("/")
             out.extend(
                 difflib.unified_diff(
                     self.originals[path].splitlines(keepends=True),

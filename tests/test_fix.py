@@ -13,6 +13,7 @@ from portal_lint.cli import main
 from portal_lint.diagnostic import Span
 from portal_lint.engine import lint
 from portal_lint.registry import RuleMeta, load_metadata
+from portal_lint.ruledocs import render_rule
 from tests import hostile
 from tests.test_fixtures import CASES
 
@@ -97,20 +98,37 @@ def test_fixing_a_rule_example_changes_only_the_fixed_spans(meta: RuleMeta, tmp_
         assert outcome.changed, f"{meta.code}: the bad example was not fixed"
 
 
-def test_every_edit_comes_from_a_rule_that_declares_it_fixable(tmp_path: Path) -> None:
+def _example_repo(meta: RuleMeta, root: Path) -> Path:
+    (root / ".git").mkdir(parents=True)
+    for rel, text in {**meta.files, meta.bad_path: meta.bad}.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_the_fixable_rules_are_exactly_the_rules_that_fix_and_their_docs_say_so(tmp_path: Path) -> None:
+    """A rule marked fixable (its docs then promise `--fix`) fixes something in a fixture or its
+    bad example; a rule that edits is marked fixable and listed in docs/fix.md."""
     metas = load_metadata()
-    fixers: set[str] = set()
+    repos = [tmp_path / "examples" / m.code for m in METAS]
+    for meta, root in zip(METAS, repos, strict=True):
+        _example_repo(meta, root)
     for n, case in enumerate(CASES):
-        root = tmp_path / str(n)
-        shutil.copytree(case, root, symlinks=True)
-        (root / ".git").mkdir(exist_ok=True)
-        fixers |= {
-            d.code for d in lint([str(root)], cwd=root, strict=True).diagnostics if d.fix and d.fix.edits
-        }
-    assert fixers, "no fixture exercises a fix"
-    assert {c for c in fixers if not metas[c].fixable} == set()
+        repos.append(tmp_path / str(n))
+        shutil.copytree(case, repos[-1], symlinks=True)
+        (repos[-1] / ".git").mkdir(exist_ok=True)
+    fixers = {
+        d.code
+        for root in repos
+        for d in lint([str(root)], cwd=root, strict=True).diagnostics
+        if d.fix and d.fix.edits
+    }
+    assert fixers == {c for c, m in metas.items() if m.fixable}
     documented = (ROOT / "docs" / "fix.md").read_text(encoding="utf-8")
-    assert {c for c in fixers if c not in documented} == set(), "docs/fix.md must list every fixing rule"
+    assert {c for c in fixers if f"| {c} {metas[c].name} |" not in documented} == set(), (
+        "docs/fix.md must list every fixing rule"
+    )
+    assert all("`portal-lint --fix` does it for you" in render_rule(metas[c]) for c in fixers)
 
 
 MESSY = (
@@ -176,7 +194,7 @@ def test_fix_on_the_command_line_reports_what_is_left(
     monkeypatch.chdir(messy.parent)
     assert main(["--fix"]) == 0
     out, err = capsys.readouterr()
-    assert out.startswith("All clear")
+    assert out.splitlines()[-1].startswith("All clear"), out
     assert err == "portal-lint: applied 4 fixes in 1 file\n"
     assert main(["--fix", "--diff"]) == 0
     assert capsys.readouterr().out == ""
@@ -226,3 +244,13 @@ def test_hostile_files_are_left_alone(tmp_path: Path) -> None:
         outcome = _fix(tmp_path / case.name)
         assert outcome.changed == {}, case.name
         assert _files(tmp_path / case.name) == before, case.name
+
+
+def test_diff_names_a_file_outside_the_current_folder_as_git_does(
+    messy: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (messy.parent / "sub").mkdir()
+    monkeypatch.chdir(messy.parent / "sub")
+    assert main(["--fix", "--diff", str(messy)]) == 1
+    name = messy.as_posix().lstrip("/")
+    assert capsys.readouterr().out.startswith(f"--- a/{name}\n+++ b/{name}\n")
