@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from portal_lint.diagnostic import Fix, Span
+from portal_lint.diagnostic import Fix, Span, excerpt
 from portal_lint.model import Entity
 from portal_lint.parse.tree import PMap, PSeq
 
@@ -156,7 +156,7 @@ def describe(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return f'"{value}"'
+    return f'"{excerpt(value)}"'
 
 
 def is_scalar_non_string(value: Any) -> bool:

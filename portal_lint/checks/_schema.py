@@ -21,7 +21,7 @@ from portal_lint.checks._fields import (
     quote_fix,
     source_text,
 )
-from portal_lint.diagnostic import Finding, Span
+from portal_lint.diagnostic import Finding, Span, excerpt
 from portal_lint.model import Entity
 from portal_lint.parse.tree import PMap, PSeq
 
@@ -157,26 +157,27 @@ def placeholder_problem(value: dict[str, Any]) -> str | None:
         key = keys[0]
         if key not in RESOLVERS:
             return (
-                f"is a `{key}` object, and `{key}` is not a placeholder Backstage resolves "
-                "($text, $json, $yaml; $openapi and $asyncapi with the OpenAPI module), so the value "
-                "stays a mapping where a string is required"
+                f"is a `{excerpt(key)}` object, and `{excerpt(key)}` is not a placeholder Backstage "
+                "resolves, so the value stays a mapping where a string is required: use `$text`, "
+                "`$json` or `$yaml` ($openapi and $asyncapi need the OpenAPI module)"
             )
         if not isinstance(value[key], str):
             return (
                 f"uses the placeholder `{key}` with {describe(value[key])}; Backstage needs a "
-                "string there (a path relative to this file, or an absolute URL)"
+                f"string there: write `{key}: ./api/<file>` (a path relative to this file) or an absolute URL"
             )
         return None
     if any(k.startswith("$") for k in keys):
         return (
             "mixes a placeholder with other keys; Backstage resolves a placeholder only when it is "
-            "the object's single key, so the value stays a mapping where a string is required"
+            "the object's single key, so the value stays a mapping where a string is required: "
+            "keep only the placeholder"
         )
-    return "must be a string, not a mapping"
+    return "must be a string, not a mapping: write the value on one line"
 
 
 def _a(kind: str) -> str:
-    return f"an {kind}" if kind[:1] in "AEIOU" else f"a {kind}"
+    return f"an {kind}" if kind[:1] in "AEIO" else f"a {kind}"  # an API, a User
 
 
 class _Walk:
@@ -234,7 +235,7 @@ class _Walk:
             if why is not None:
                 self.add(code, f"`{ptr}` {why}", key_span, ptr)
         else:
-            self.add(code, f"`{ptr}` must be a string, not {describe(value)}", key_span, ptr)
+            self.add(code, f"`{ptr}` must be a string, not {describe(value)}: write one value", key_span, ptr)
 
     def container(self, value: Any, span: Span, key_span: Span, ptr: str, code: str, want: type) -> bool:
         """Whether `value` is the mapping or list the schema wants; reports it when not."""
@@ -248,15 +249,16 @@ class _Walk:
         elif want is PSeq and isinstance(value, str):
             self.add(
                 code,
-                f"`{ptr}` must be a list, not a single string: write it as `[{value}]` "
-                f"or as `- {value}` items",
+                f"`{ptr}` must be a list, not a single string: write it as `[{excerpt(value)}]` "
+                f"or as `- {excerpt(value)}` items",
                 span,
                 ptr,
             )
         else:
             # A block mapping or list starts on the line below its key; the key is what to fix.
             where = key_span if isinstance(value, dict | list) else span
-            self.add(code, f"`{ptr}` must be {shape}, not {describe(value)}", where, ptr)
+            how = "`key: value` lines indented under it" if want is PMap else "`- item` lines or `[a, b]`"
+            self.add(code, f"`{ptr}` must be {shape}, not {describe(value)}: write {how}", where, ptr)
         return False
 
     # ------------------------------------------------------------------ metadata
@@ -269,7 +271,8 @@ class _Walk:
         if not isinstance(md, PMap):
             self.add(
                 METADATA_INVALID,
-                f"`metadata` must be a mapping holding name, namespace, labels…, not {describe(md)}",
+                f"`metadata` must be a mapping holding name, namespace, labels…, not {describe(md)}: "
+                "indent `name: …` under `metadata:`",
                 raw.value_span("metadata"),
                 "metadata",
             )
@@ -308,7 +311,7 @@ class _Walk:
             self.add(
                 METADATA_INVALID,
                 f"`{ptr}` must be a mapping with `url` (and optional title, icon, type), "
-                f"not {describe(link)}",
+                f"not {describe(link)}: write `- url: https://…` and `title: …` below it",
                 span,
                 ptr,
             )
@@ -335,7 +338,7 @@ class _Walk:
         if not isinstance(spec, PMap):
             self.add(
                 SPEC_INVALID,
-                f"`spec` must be a mapping, not {describe(spec)}",
+                f"`spec` must be a mapping, not {describe(spec)}: indent the kind's fields under `spec:`",
                 raw.value_span("spec"),
                 "spec",
             )
@@ -458,7 +461,8 @@ class _Walk:
         if "if" in item and not isinstance(cond, str | bool):
             self.add(
                 SPEC_INVALID,
-                f"`{ptr}.if` must be a string or a boolean, not {describe(cond)}",
+                f"`{ptr}.if` must be a string or a boolean, not {describe(cond)}: write a condition "
+                "such as `${{ parameters.enabled }}`, or true/false",
                 item.value_span("if"),
                 f"{ptr}.if",
             )
@@ -495,7 +499,11 @@ class _Walk:
             return
         if not value:
             self.add(
-                SPEC_INVALID, f"`{ptr}` is empty; an mcp-server API needs at least one remote", span, ptr
+                SPEC_INVALID,
+                f"`{ptr}` is empty; an mcp-server API needs at least one remote: add one with `type` "
+                "and `url`",
+                span,
+                ptr,
             )
         for i, remote in enumerate(value):
             s, rptr = item_span(value, i), f"{ptr}[{i}]"
@@ -505,7 +513,7 @@ class _Walk:
                 if key not in remote:
                     self.add(
                         SPEC_MISSING,
-                        f"`{rptr}` has no `{key}`; every remote needs `type` and `url`",
+                        f"`{rptr}` has no `{key}`; every remote needs `type` and `url`: add `{key}: …`",
                         s,
                         f"{rptr}.{key}",
                     )

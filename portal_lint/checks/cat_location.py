@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from portal_lint.checks import _schema
 from portal_lint.checks._fields import SCHEME, item_span
-from portal_lint.diagnostic import Finding, Span
+from portal_lint.diagnostic import Finding, Span, excerpt
 from portal_lint.model import Entity
 from portal_lint.parse.tree import PMap, PSeq
 from portal_lint.registry import RuleContext, rule
@@ -46,10 +46,10 @@ def location_target_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Findin
     for target, span, ptr in _targets(spec):
         if _is_folder(target):
             yield Finding(
-                f'`{ptr}` "{target}" ends with a path separator; a `file` location must name files '
-                "(Backstage fails with `cannot handle file type location … that ends with a path "
-                f'separator`): point it at the file, e.g. "{target}catalog-info.yaml", or use a glob '
-                f'like "{target}*.yaml"',
+                f'`{ptr}` "{excerpt(target)}" ends with a path separator; a `file` location must name '
+                "files (Backstage fails with `cannot handle file type location … that ends with a path "
+                f'separator`): point it at the file, e.g. "{excerpt(target)}catalog-info.yaml", or use a '
+                f'glob like "{excerpt(target)}*.yaml"',
                 span,
                 pointer=ptr,
             )
@@ -88,8 +88,8 @@ def location_target_missing(entity: Entity, ctx: RuleContext) -> Iterator[Findin
         else:
             problem = "matches no file in this repository"
         yield Finding(
-            f'Location target "{target}" {problem}; Backstage reports the location as not found: fix the '
-            "path, add the file, or set `presence: optional` if it may be absent",
+            f'Location target "{excerpt(target)}" {problem}; Backstage reports the location as not '
+            "found: fix the path, add the file, or set `presence: optional` if it may be absent",
             span,
             pointer=ptr,
         )
