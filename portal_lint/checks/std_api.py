@@ -223,7 +223,7 @@ def _inspect_data(path: Path, text: str) -> ApiFile:
         fmt, _ = _mapping_format(json.loads(text), None)
         marker = _search_span(re.compile(r'"(?:openapi|swagger|asyncapi)"'), text)
         return ApiFile(fmt, fmt is not None, marker)
-    docs = parse_yaml(text)
+    docs = parse_yaml(text, keys_only=True)  # whether it parses, how many documents, which root keys
     for d in docs:
         bad = d.syntax or d.limit
         if bad is not None:
