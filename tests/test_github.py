@@ -150,3 +150,19 @@ def test_a_clean_run_prints_only_the_summary(tmp_path: Path) -> None:
     assert github_lines(make_repo(tmp_path, {})) == [
         "portal-lint: 0 errors, 0 warnings, 0 notices in 0 files."
     ]
+
+
+def test_run_notices_are_annotated_first_and_use_up_the_quota() -> None:
+    notes = [diag(severity="note", line=i, end_line=i) for i in range(1, 11)]
+    result = Result(notes, files=1, notices=["existence checks skipped: no catalog"])
+    lines = github.render(result).splitlines()
+    assert parse(lines[0]) == ("notice", {"title": "portal-lint"}, "existence checks skipped: no catalog")
+    # The 10th note finding is the step's 11th notice.
+    assert ", so 1 notice appears only in this log;" in lines[-1]
+
+
+def test_a_notice_alone_past_the_quota_hides_no_finding() -> None:
+    result = Result([], files=0, notices=[f"n{i}" for i in range(12)])
+    assert (
+        github.render(result).splitlines()[-1] == "portal-lint: 0 errors, 0 warnings, 0 notices in 0 files."
+    )

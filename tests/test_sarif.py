@@ -204,6 +204,7 @@ def test_a_run_is_cut_at_githubs_limit_keeping_the_most_severe() -> None:
     (note,) = run["invocations"][0]["toolExecutionNotifications"]
     assert note["level"] == "warning"
     assert note["message"]["text"].startswith("1 of 25001 findings were left out")
+    assert "Left out: 1 note (YML003 ×1)." in note["message"]["text"], "says what was cut"
     assert "--format json" in note["message"]["text"]
 
 

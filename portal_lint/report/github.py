@@ -41,11 +41,16 @@ def summary(result: Result) -> str:
     counts = {WORD[s]: result.count(s) for s in ("error", "warning", "note")}
     text = "portal-lint: " + ", ".join(f"{n} {w}{'s' * (n != 1)}" for w, n in counts.items())
     text += f" in {result.files} file{'s' * (result.files != 1)}."
-    hidden = {w: n - ANNOTATIONS_PER_STEP for w, n in counts.items() if n > ANNOTATIONS_PER_STEP}
+    # Run notices and internal errors come first, so they are always annotated; they use up
+    # part of the step's quota, and the findings past it are the ones GitHub leaves out.
+    used = {"error": len(result.internal_errors), "warning": 0, "notice": len(result.notices)}
+    room = {w: max(ANNOTATIONS_PER_STEP - used[w], 0) for w in counts}
+    hidden = {w: n - room[w] for w, n in counts.items() if n > room[w]}
     if hidden:
         cut = ", ".join(f"{n} {w}{'s' * (n != 1)}" for w, n in hidden.items())
         text += (
-            f" GitHub shows {ANNOTATIONS_PER_STEP} annotations of each kind per step, so {cut} appear"
+            f" GitHub shows {ANNOTATIONS_PER_STEP} annotations of each kind per step, so {cut}"
+            f" appear{'s' * (sum(hidden.values()) == 1)}"
             " only in this log; upload the SARIF report (`--format sarif` or `--report sarif=FILE`)"
             " with github/codeql-action/upload-sarif to see every finding as a code scanning alert."
         )
@@ -53,8 +58,8 @@ def summary(result: Result) -> str:
 
 
 def render(result: Result) -> str:
-    lines = [annotation(d) for d in result.diagnostics]
+    lines = [command("error", e, title="portal-lint internal error") for e in result.internal_errors]
     lines += [command("notice", n, title="portal-lint") for n in result.notices]
-    lines += [command("error", e, title="portal-lint internal error") for e in result.internal_errors]
+    lines += [annotation(d) for d in result.diagnostics]
     lines.append(summary(result))
     return "\n".join(lines) + "\n"

@@ -167,6 +167,24 @@ def _keep(diagnostics: list[Diagnostic], limit: int) -> list[Diagnostic]:
     return [diagnostics[i] for i in sorted(ranked[:limit])]
 
 
+def _cut_message(diagnostics: list[Diagnostic], kept: list[Diagnostic], limit: int) -> str:
+    """How many findings were left out, and which: per severity, the rules with most first."""
+    kept_ids = {id(d) for d in kept}
+    dropped = [d for d in diagnostics if id(d) not in kept_ids]
+    parts = []
+    for severity in sorted({d.severity for d in dropped}, key=lambda s: -SEVERITY_RANK[s]):
+        codes = Counter(d.code for d in dropped if d.severity == severity)
+        n = codes.total()
+        listed = ", ".join(f"{code} ×{count}" for code, count in codes.most_common(5))
+        more = f", {len(codes) - 5} more rules" if len(codes) > 5 else ""
+        parts.append(f"{n} {severity}{'s' * (n != 1)} ({listed}{more})")
+    return (
+        f"{len(dropped)} of {len(diagnostics)} findings were left out: GitHub code scanning accepts "
+        f"at most {limit} results per run, so the most severe were kept. Left out: {'; '.join(parts)}. "
+        "Run `portal-lint --format json` for all of them."
+    )
+
+
 def build(result: Result, max_results: int = MAX_RESULTS) -> Json:
     """The SARIF log as a dict (`render` serialises it)."""
     metas = load_metadata()
@@ -176,17 +194,9 @@ def build(result: Result, max_results: int = MAX_RESULTS) -> Json:
     prints = _fingerprints(kept)
 
     notifications: list[Json] = [{"level": "note", "message": {"text": n}} for n in result.notices]
-    cut = len(result.diagnostics) - len(kept)
-    if cut:
+    if len(kept) < len(result.diagnostics):
         notifications.append(
-            {
-                "level": "warning",
-                "message": {
-                    "text": f"{cut} of {len(result.diagnostics)} findings were left out: GitHub code "
-                    f"scanning accepts at most {max_results} results per run, so the most severe were kept. "
-                    "Run `portal-lint --format json` for all of them."
-                },
-            }
+            {"level": "warning", "message": {"text": _cut_message(result.diagnostics, kept, max_results)}}
         )
     notifications += [{"level": "error", "message": {"text": e}} for e in result.internal_errors]
     invocation: Json = {"executionSuccessful": not result.internal_errors}
