@@ -138,6 +138,11 @@ class CatalogClient:
             found.update(zip(chunk, items, strict=True))
         return [found[ref] for ref in wanted]
 
+    def ping(self) -> None:
+        """One small authenticated request: raises `CatalogError` when the catalog cannot answer."""
+        data = self._call("GET", "/entities/by-query", params=[("limit", "1"), ("fields", "kind")])
+        self._page(data, "/entities/by-query")
+
     def iter_entities(
         self, filter: str | None = None, fields: Sequence[str] | None = None, page_size: int = 500
     ) -> Iterator[Entity]:

@@ -90,11 +90,15 @@ class EntityIndex:
         client: CatalogClient | None = None,
         *,
         template_version_key: str = TEMPLATE_VERSION_KEY,
+        location: str | None = None,
     ) -> None:
         self._local = {ref.lower(): entry for ref, entry in (local or {}).items()}
         self.snapshot = snapshot
         self.client = client
         self.template_version_key = template_version_key
+        # This repository's own `backstage.io/managed-by-location` when given (--location):
+        # entities the catalog holds under that location are ours, not a name clash.
+        self.location = location
         # The first failure of the live catalog; later lookups repeat it without
         # another round of timeouts.
         self.live_error: CatalogError | None = None
@@ -118,15 +122,18 @@ class EntityIndex:
             parts.append(f"catalog {self.client.url}{unavailable}")
         return ", ".join(parts)
 
-    def resolve(self, refs: Iterable[str], *, include_local: bool = True) -> dict[str, Entry | None]:
+    def resolve(
+        self, refs: Iterable[str], *, include_local: bool = True, live: bool = True
+    ) -> dict[str, Entry | None]:
         """Each ref (keyed as given) to where it exists, or None.
 
         `include_local=False` skips this repository's own entities, to learn what the
-        catalog holds under the same names (who else manages them). Raises
-        `CatalogError` when the live catalog is needed and fails.
+        catalog holds under the same names (who else manages them); `live=False` answers
+        from what is already known, without asking the catalog. Raises `CatalogError`
+        when the live catalog is needed and fails.
         """
         keys = {ref: ref.lower() for ref in refs}
-        client = self.client
+        client = self.client if live else None
         found: dict[str, Entry | None] = {}
         pending: list[str] = []
         for key in dict.fromkeys(keys.values()):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from portal_lint.diagnostic import Finding
+from portal_lint.live import checkable_target, lookups
 from portal_lint.model import Entity
 from portal_lint.refs import RefError, RefUse, format_problem, refs_of, split_ref
 from portal_lint.registry import RuleContext, rule
@@ -76,6 +77,27 @@ def ref_kind_wrong(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
             f"`{use.pointer}` must reference {article} {expected}, but `{use.text}` is a `{target.kind}`: "
             f"Backstage relates {use.field.key} only to {expected} entities; reference one, "
             f"e.g. `{suggestion}`",
+            use.span,
+            pointer=use.pointer,
+        )
+
+
+@rule("REF004")
+def ref_not_found(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    uses = [(use, target) for use in refs_of(entity) if (target := checkable_target(use)) is not None]
+    if not uses:
+        return
+    found = lookups(ctx.run, entity.file.repo)
+    if found is None or not found.complete:
+        return  # `lookups` left the run a notice that existence checks were skipped
+    for use, target in uses:
+        if found.exists(target):
+            continue
+        kind = target.split(":", 1)[0]
+        yield Finding(
+            f"`{use.pointer}` references `{target}`, which exists nowhere: looked in {found.where}; "
+            f"create the {kind} entity (or register the repository that defines it), or correct the "
+            "reference",
             use.span,
             pointer=use.pointer,
         )

@@ -1,0 +1,362 @@
+"""The catalog a run checks against: settings from flags, environment and config, the entity
+index they build, and one batched lookup per repository for the catalog rules (REF004, LIV).
+
+Shared by the CLI, the MCP and language servers and the audit. Import-light: nothing here
+loads httpx or pydantic unless a catalog URL or a snapshot is actually given.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from portal_lint.catalog import CatalogError
+from portal_lint.model import Entity, Repo, posix_rel
+from portal_lint.refs import RefError, RefUse, format_problem, parse_ref, refs_of
+
+if TYPE_CHECKING:
+    from portal_lint.catalog.index import EntityIndex, Entry
+    from portal_lint.config import Config
+
+CATALOG_URL_ENV = "PORTAL_LINT_CATALOG_URL"
+TOKEN_ENV = "PORTAL_LINT_TOKEN"
+SOURCE_TEMPLATE = "backstage.io/source-template"
+TEMPLATE_VERSION_KEY = "backstage.io/template-version"
+CHECKS = "ref-not-found, name-taken and template-behind"
+
+
+class LiveError(Exception):
+    """Catalog settings that cannot work (bad URL, CA file, snapshot): a usage error, exit 2."""
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogSettings:
+    """Where the catalog is, resolved from flags, then the environment, then the config."""
+
+    url: str | None = None
+    snapshot: Path | None = None
+    location: str | None = None
+    ca: Path | None = None
+    require: bool = False
+    template_version_key: str = TEMPLATE_VERSION_KEY
+
+    @property
+    def any(self) -> bool:
+        return bool(self.url or self.snapshot)
+
+
+def settings(
+    cfg: Config,
+    *,
+    base: Path,
+    url: str | None = None,
+    snapshot: Path | None = None,
+    location: str | None = None,
+    ca: Path | None = None,
+    require: bool = False,
+    env: Mapping[str, str] = os.environ,
+) -> CatalogSettings:
+    """Flags win over the environment, which wins over the config; config paths are relative to `base`
+    (the folder of the config file). The token is never a setting: only the client reads it."""
+    url = url or env.get(CATALOG_URL_ENV, "").strip() or cfg.get("catalog-url")
+    configured = cfg.get("snapshot")
+    if snapshot is None and configured:
+        snapshot = Path(configured).expanduser()
+        snapshot = snapshot if snapshot.is_absolute() else base / snapshot
+    return CatalogSettings(
+        url=url or None,
+        snapshot=snapshot,
+        location=location or cfg.get("location"),
+        ca=ca,
+        require=require or bool(cfg.get("require-catalog")),
+        template_version_key=cfg.get("template-version-key") or TEMPLATE_VERSION_KEY,
+    )
+
+
+def build_index(
+    s: CatalogSettings,
+    notices: list[str],
+    *,
+    env: Mapping[str, str] = os.environ,
+    timeout: float = 10.0,
+    retries: int = 3,
+) -> EntityIndex | None:
+    """The entity index for `s`, or None when neither a snapshot nor a catalog URL is given.
+
+    Raises `LiveError` for settings that can never work; a catalog that is down is found
+    out (and reported) only when a lookup needs it.
+    """
+    if not s.any:
+        return None
+    from portal_lint.catalog.index import EntityIndex
+
+    snapshot = None
+    if s.snapshot is not None:
+        from portal_lint.catalog.snapshot import SnapshotError, age_warning, load_snapshot
+
+        try:
+            snapshot = load_snapshot(s.snapshot)
+        except SnapshotError as exc:
+            raise LiveError(str(exc)) from None
+        warning = age_warning(snapshot)
+        if warning:
+            notices.append(warning)
+    client = None
+    if s.url:
+        from portal_lint.catalog.client import CatalogClient
+
+        try:
+            client = CatalogClient(
+                s.url,
+                env.get(TOKEN_ENV) or None,
+                timeout=timeout,
+                retries=retries,
+                verify=s.ca if s.ca is not None else True,
+            )
+        except CatalogError as exc:
+            raise LiveError(str(exc)) from None
+    return EntityIndex(
+        snapshot=snapshot, client=client, template_version_key=s.template_version_key, location=s.location
+    )
+
+
+def catalog_failure(index: EntityIndex | None, require: bool) -> CatalogError | None:
+    """Why the live catalog failed during the run, if it did.
+
+    With `require`, a run that never needed the catalog still proves it answers (one small
+    request), so a broken token fails CI before it matters.
+    """
+    if index is None or index.client is None:
+        return None
+    if index.live_error is None and require and index.client.request_count == 0:
+        try:
+            index.client.ping()
+        except CatalogError as exc:
+            index.live_error = exc
+    return index.live_error
+
+
+def close(index: EntityIndex | None) -> None:
+    if index is not None and index.client is not None:
+        index.client.close()
+
+
+# -- lookups for the catalog rules ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Lookups:
+    """What the snapshot or catalog says about every ref a repository's entities use."""
+
+    entries: Mapping[str, Entry | None]  # lower-cased ref → entry outside this repository, or None
+    local: Mapping[str, Entity]  # this repository's own entities by ref
+    complete: bool  # a miss means "exists nowhere" (a snapshot or the live catalog answered)
+    where: str  # where lookups looked, for messages
+
+    def exists(self, ref: str) -> bool:
+        return ref in self.local or self.entries.get(ref) is not None
+
+
+def checkable_target(use: RefUse) -> str | None:
+    """The lower-cased ref an existence check should look up; None when REF001–003 already
+    say this reference is broken (one root cause, one finding)."""
+    target = use.target
+    written = use.written
+    if target is None or written is None or format_problem(written) is not None:
+        return None
+    allowed = use.field.allowed
+    if allowed is not None and target.kind.lower() not in allowed:
+        return None
+    return str(target)
+
+
+def template_ref(entity: Entity) -> str | None:
+    """The Template a service says it was scaffolded from (`backstage.io/source-template`)."""
+    value = entity.annotation(SOURCE_TEMPLATE)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return str(parse_ref(value.strip(), "Template", entity.namespace))
+    except RefError:
+        return None
+
+
+def _wanted(entities: Iterable[Entity]) -> list[str]:
+    refs: list[str] = []
+    for entity in entities:
+        if entity.ref is not None:
+            refs.append(entity.ref)
+        refs.extend(t for t in map(checkable_target, refs_of(entity)) if t is not None)
+        template = template_ref(entity)
+        if template is not None:
+            refs.append(template)
+    return list(dict.fromkeys(refs))
+
+
+def index_of(run: Any) -> EntityIndex | None:
+    """The run's index; for library and test runs without one, the snapshot the config names
+    (never the network: only the CLI and the audit reach the live catalog)."""
+    if run.index is not None:
+        index: EntityIndex = run.index
+        return index
+    if "live-config-index" not in run.cache:
+        cfg = run.config
+        base = Path(cfg.source).parent if cfg.source not in ("defaults", "") else run.cwd
+        offline = settings(cfg, base=base, env={})
+        offline = CatalogSettings(snapshot=offline.snapshot, location=offline.location)
+        try:
+            run.cache["live-config-index"] = build_index(offline, run.notices)
+        except LiveError as exc:
+            run.notice(str(exc))
+            run.cache["live-config-index"] = None
+    cached: EntityIndex | None = run.cache["live-config-index"]
+    return cached
+
+
+def lookups(run: Any, repo: Repo) -> Lookups | None:
+    """One batched lookup of every ref the repository's entities use, memoised per run.
+
+    None when there is no snapshot or catalog at all (the run then carries one notice
+    that existence checks were skipped).
+    """
+    key = f"live-lookups:{repo.root}"
+    if key in run.cache:
+        got: Lookups | None = run.cache[key]
+        return got
+    index = index_of(run)
+    result: Lookups | None = None
+    if index is None:
+        run.notice(
+            f"existence checks skipped ({CHECKS}): no catalog snapshot or live catalog was given, so "
+            "owners, systems, APIs and names were not checked against the catalog; pass --snapshot FILE "
+            f"or --catalog-url URL (token in {TOKEN_ENV})"
+        )
+    else:
+        entities = repo.entities()
+        refs = _wanted(entities)
+        try:
+            entries = index.resolve(refs, include_local=False)
+        except CatalogError as exc:
+            entries = index.resolve(refs, include_local=False, live=False)
+            if index.snapshot is None:
+                run.notice(f"existence checks skipped ({CHECKS}): {exc}")
+            else:
+                run.notice(f"the live catalog could not answer, so lookups used the snapshot alone: {exc}")
+        local = {e.ref: e for e in entities if e.ref is not None}
+        result = Lookups(entries, local, index.can_check_existence, index.description)
+    run.cache[key] = result
+    return result
+
+
+# -- this repository's location ----------------------------------------------------------------
+
+# url:<repository web URL>/blob|tree|src|raw/<branch>/<path>, as GitHub, GitLab (`/-/`),
+# Gitea and Bitbucket (`src`) write file URLs.
+_HOSTED = re.compile(r"^url:(https?://[^/]+/.+?)/(?:-/)?(?:blob|tree|src|raw)/(.+)$")
+_REMOTE_SCP = re.compile(r"^(?:[\w.-]+@)?([\w.-]+):(?!//)(.+)$")
+
+
+def location_of(run: Any, entity: Entity) -> str | None:
+    """The `managed-by-location` this repository gives the entity's file, when known: the
+    base from --location, the config's `location` or the git remote, plus the file's path."""
+    repo = entity.file.repo
+    key = f"live-location:{repo.root}"
+    if key not in run.cache:
+        index = index_of(run)
+        given = (index.location if index is not None else None) or run.config.get("location")
+        run.cache[key] = given or git_location(repo.root)
+    base: str | None = run.cache[key]
+    if base is None:
+        return None
+    return base.rsplit("/", 1)[0] + "/" + posix_rel(entity.file.path, repo.root)
+
+
+def same_location(managed: str, ours: str, path: str) -> bool:
+    """Whether `managed` names the same file (`path`, repository-relative) of the same repository
+    as `ours`. Case is ignored, and so is the branch: a pull request's checkout names its own
+    branch while the catalog holds the default branch's URL."""
+    a, b = managed.strip().lower(), ours.strip().lower()
+    if a == b:
+        return True
+    ha, hb = _HOSTED.match(a), _HOSTED.match(b)
+    if ha is None or hb is None or ha[1].removesuffix(".git") != hb[1].removesuffix(".git"):
+        return False
+    # `<branch>/<path>`; a registered branch is taken to be one segment (main, master, trunk).
+    _, _, registered = ha[2].partition("/")
+    return registered == path.lower()
+
+
+def git_location(root: Path) -> str | None:
+    """`url:<web URL>/blob/<branch>/catalog-info.yaml` from the repository's git files (never by
+    running git: the repository is not trusted). None when there is no usable remote."""
+    gitdir = _git_dir(root)
+    if gitdir is None:
+        return None
+    common = gitdir
+    commondir = _read(gitdir / "commondir")
+    if commondir:
+        common = (gitdir / commondir.strip()).resolve()
+    remotes = _remotes(_read(common / "config") or "")
+    url = remotes.get("origin") or next(iter(remotes.values()), None)
+    web = web_url(url) if url else None
+    if web is None:
+        return None
+    head = (_read(gitdir / "HEAD") or "").strip()
+    branch = head.removeprefix("ref: refs/heads/") if head.startswith("ref: refs/heads/") else None
+    branch = branch or os.environ.get("GITHUB_HEAD_REF") or os.environ.get("GITHUB_REF_NAME") or "HEAD"
+    marker = "/-/blob/" if "gitlab" in web.split("/")[2] else "/blob/"
+    return f"url:{web}{marker}{branch}/catalog-info.yaml"
+
+
+def web_url(remote: str) -> str | None:
+    """The https URL of a git remote (`git@host:o/r.git`, `ssh://…`, `https://user@…`), no credentials."""
+    remote = remote.strip()
+    scp = _REMOTE_SCP.match(remote) if "://" not in remote else None
+    if scp is not None:
+        host, path = scp[1], scp[2]
+    else:
+        m = re.match(r"^(?:https?|ssh|git)://(?:[^@/]*@)?([^/:]+)(?::\d+)?/(.+)$", remote)
+        if m is None:
+            return None
+        host, path = m[1], m[2]
+    path = path.strip("/").removesuffix(".git")
+    return f"https://{host}/{path}" if path else None
+
+
+def _git_dir(root: Path) -> Path | None:
+    dotgit = root / ".git"
+    if dotgit.is_dir():
+        return dotgit
+    text = _read(dotgit)  # a worktree or submodule: `gitdir: <path>`
+    if text and text.startswith("gitdir:"):
+        target = Path(text.removeprefix("gitdir:").strip())
+        return target if target.is_absolute() else (root / target).resolve()
+    return None
+
+
+def _remotes(config: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    section: str | None = None
+    for line in config.splitlines():
+        line = line.strip()
+        header = re.match(r'^\[remote\s+"([^"]+)"\]', line)
+        if header:
+            section = header[1]
+        elif line.startswith("["):
+            section = None
+        elif section is not None:
+            m = re.match(r"^url\s*=\s*(.+)$", line)
+            if m and section not in out:
+                out[section] = m[1].strip().strip('"')
+    return out
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
