@@ -17,9 +17,13 @@ from typing import Any
 import jsonschema
 import pytest
 
+from portal_lint.commands import schema as schema_cmd
 from portal_lint.parse.yaml12 import parse_yaml
 from portal_lint.registry import RuleMeta, load_metadata, lookup
+from tests.expectations import expectations
 from tests.integration_repo import GOOD_CATALOG, make_repo, run_cli
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # Rules whose violations are plain type, format, enum or required-field facts of one document.
 EXPRESSED = (
@@ -285,3 +289,65 @@ def test_yaml_language_server_flags_each_document_against_its_kind(
     # lifecycle in the first document (line 9), apiVersion in the second (line 13)
     assert [line for line, _ in got] == [9, 13], got
     assert "production" in got[0][1] and "backstage.io/v1alpha1" in got[1][1]
+
+
+def test_lifecycles_follow_the_repositorys_agents_md(tmp_path: Path) -> None:
+    agents = "# Agents\n\n## Developer Portal Standards\n\n- Lifecycle values: `alpha`, `beta` or `ga`.\n"
+    repo = make_repo(tmp_path, {"AGENTS.md": agents})
+    schema = jsonschema.Draft7Validator(schema_from_cli(repo))
+    assert errors(schema, GOOD_CATALOG.replace("lifecycle: production", "lifecycle: beta")) == [[]]
+    assert errors(schema, GOOD_CATALOG) != [[]], "as portal-lint, the editor flags production here"
+
+
+# --- Every fixture: what portal-lint says of each document, the schema says too where it can ----
+
+FIXTURES = ROOT / "fixtures"
+FIXTURE_CATALOGS = sorted(
+    p for p in FIXTURES.rglob("catalog-info.y*ml") if p.is_file() and not p.is_symlink()
+)
+
+
+def fixture_root(path: Path) -> Path:
+    """The fixture repository a file belongs to: fixtures/rules/<CODE>/<case>, fixtures/<group>/<name>
+    or fixtures/<name>."""
+    parts = path.relative_to(FIXTURES).parts
+    depth = 3 if parts[0] == "rules" else 2 if parts[0] == "repos" else 1
+    return FIXTURES.joinpath(*parts[:depth])
+
+
+def judged_documents(path: Path) -> list[str]:
+    """Check each document of a fixture file; return how each was judged (`clean`, `flagged`)."""
+    root = fixture_root(path)
+    rel = path.relative_to(root).as_posix()
+    validator = jsonschema.Draft7Validator(schema_cmd.build(*schema_cmd.repo_options(root)))
+    expressed = {code for name in EXPRESSED for code in lookup(name)}
+    expected = [(line, code) for file, line, code in expectations(root) if file == rel]
+    text = path.read_text(encoding="utf-8")
+    docs = parse_yaml(text)
+    ends = [d.start_line for d in docs[1:]] + [len(text.split("\n"))]
+    judged = []
+    for doc, end in zip(docs, ends, strict=True):
+        if not doc.ok or not isinstance(doc.root, dict):
+            continue
+        codes = {code for line, code in expected if doc.start_line < line <= end}
+        got = [e.message for e in validator.iter_errors(doc.root)]
+        where = f"{rel}, document from line {doc.start_line + 1}"
+        if not codes:
+            assert got == [], f"{where}: portal-lint finds nothing, the schema says {got}"
+            judged.append("clean")
+        elif codes & expressed:
+            assert got, f"{where}: portal-lint reports {sorted(codes & expressed)}, the schema accepts it"
+            judged.append("flagged")
+    return judged
+
+
+@pytest.mark.parametrize(
+    "path", FIXTURE_CATALOGS, ids=[p.relative_to(FIXTURES).as_posix() for p in FIXTURE_CATALOGS]
+)
+def test_fixture_documents_pass_or_fail_as_portal_lint_says(path: Path) -> None:
+    judged_documents(path)
+
+
+def test_the_fixture_comparison_covers_both_verdicts() -> None:
+    judged = [j for path in FIXTURE_CATALOGS for j in judged_documents(path)]
+    assert judged.count("clean") >= 30 and judged.count("flagged") >= 30, judged

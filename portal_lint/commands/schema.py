@@ -238,19 +238,24 @@ def build(
     }
 
 
-def _config_options(config: Path | None) -> tuple[list[str], int]:
-    """Extra kinds and the name length limit from the repository's config, as `portal-lint` reads them."""
+def repo_options(root: Path, config: Path | None = None) -> tuple[list[str], int, list[str]]:
+    """Extra kinds, the name length limit and the allowed lifecycles for the repository at
+    `root`, as `portal-lint` reads them: config, then the AGENTS.md policy, then the defaults."""
     from portal_lint import config as config_mod
-    from portal_lint.discover import git_root
+    from portal_lint.policy import load_policy, param_source
     from portal_lint.registry import load_metadata, lookup
 
-    cwd = Path.cwd()
-    cfg = config_mod.load(git_root(cwd) or cwd, config)
+    cfg = config_mod.load(root, config)
     metas = load_metadata()
-    (kind_rule,), (name_rule,) = lookup("kind-unknown"), lookup("name-invalid")
+    (kind_rule,), (name_rule,), (lifecycle_rule,) = (
+        lookup("kind-unknown"),
+        lookup("name-invalid"),
+        lookup("lifecycle-allowed"),
+    )
     extra: list[str] = cfg.rule_options(metas[kind_rule]).get("extra-kinds") or []
     max_name: int = cfg.rule_options(metas[name_rule]).get("max-length") or f.MAX_NAME
-    return extra, max_name
+    allowed, _ = param_source(cfg, metas[lifecycle_rule], "allowed", load_policy(root, cfg))
+    return extra, max_name, [str(v) for v in allowed or LIFECYCLES]
 
 
 def main(argv: Sequence[str]) -> int:
@@ -266,17 +271,20 @@ def main(argv: Sequence[str]) -> int:
         "--lifecycle",
         action="append",
         metavar="VALUES",
-        help=f"allowed spec.lifecycle values, comma-separated (default: {', '.join(LIFECYCLES)})",
+        help="allowed spec.lifecycle values, comma-separated (default: the AGENTS.md lifecycle bullet, "
+        f"else the lifecycle-allowed option, else {', '.join(LIFECYCLES)})",
     )
     args = p.parse_args(argv)
+    from portal_lint.discover import git_root
+
     try:
-        extra, max_name = _config_options(args.config)
+        extra, max_name, policy_lifecycles = repo_options(git_root(Path.cwd()) or Path.cwd(), args.config)
     except ConfigError as exc:
         print(f"portal-lint: {exc}", file=sys.stderr)
         return 2
     lifecycles = [
         v.strip() for arg in args.lifecycle or [] for v in arg.split(",") if v.strip()
-    ] or LIFECYCLES
+    ] or policy_lifecycles
     text = json.dumps(build(extra, max_name, lifecycles), indent=2) + "\n"
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)  # e.g. a .vscode/ not made yet
