@@ -387,3 +387,38 @@ async def test_skill_md_gets_findings_and_hover_docs(tmp_path: Path) -> None:
         assert "SKL003" not in [d.code for d in await editor.diagnostics(uri)]
     finally:
         await stop_editor(editor)
+
+
+async def test_agents_md_gets_findings_as_it_is_typed(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "svc", "select: [AGT]\n")
+    (root / "docs").mkdir()
+    (root / "docs" / "setup.md").write_text("# Setup\n", encoding="utf-8")
+    editor = await start_editor(root)
+    try:
+        uri = editor.open("AGENTS.md", "# Agents\n\nSee [setup](docs/setup.md).\n")
+        assert await editor.diagnostics(uri) == []
+        editor.type(uri, "# Agents\n\nSee [setup](docs/set-up.md).\n")
+        (diag,) = await editor.diagnostics(uri)
+        assert diag.code == "AGT004" and "docs/set-up.md" in diag.message
+        start = len("See [setup](")
+        assert diag.range.start == types.Position(2, start)
+    finally:
+        await stop_editor(editor)
+
+
+async def test_skill_md_quick_fix_quotes_the_value(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "svc", "select: [SKL]\n")
+    editor = await start_editor(root)
+    try:
+        uri = editor.open("skills/pdf-forms/SKILL.md", SKILL)
+        (diag,) = [d for d in await editor.diagnostics(uri) if d.code == "SKL003"]
+        (action,) = await editor.code_actions(uri, types.Range(diag.range.start, diag.range.start))
+        fixed = apply(SKILL, list(action.edit.document_changes[0].edits))
+        assert fixed == SKILL.replace(
+            "description: Fill in PDF forms. Use when: the user asks to complete a form.",
+            'description: "Fill in PDF forms. Use when: the user asks to complete a form."',
+        )
+        editor.type(uri, fixed)
+        assert "SKL003" not in [d.code for d in await editor.diagnostics(uri)]
+    finally:
+        await stop_editor(editor)
