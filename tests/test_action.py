@@ -147,3 +147,21 @@ def test_a_clean_repository_passes(runner_temp: Path, tmp_path: Path) -> None:
     assert code == 0, stdout
     assert outputs["errors"] == outputs["warnings"] == outputs["notes"] == "0"
     assert outputs["exit-code"] == "0"
+
+
+def test_the_example_workflow_uses_the_actions_inputs_and_uploads_its_sarif() -> None:
+    text = (ROOT / "examples" / "github" / "portal-lint.yml").read_text(encoding="utf-8")
+    (job,) = yaml.safe_load(text)["jobs"].values()
+    assert job["permissions"]["security-events"] == "write"
+    steps = job["steps"]
+    (lint,) = [s for s in steps if s.get("uses", "").startswith("portal-lint/portal-lint@")]
+    assert set(lint["with"]) <= set(ACTION["inputs"])
+    # The commented-out inputs are real ones too, ready to uncomment.
+    commented = re.findall(r"^\s+# ([a-z-]+): ", text, re.M)
+    assert commented and set(commented) <= set(ACTION["inputs"])
+    sarif = lint["with"].get("sarif-file", ACTION["inputs"]["sarif-file"]["default"])
+    (upload,) = [s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif@")]
+    assert steps.index(upload) > steps.index(lint)
+    assert upload["with"]["sarif_file"] == sarif
+    # The lint step fails on findings; the upload must still run, or the alerts go stale.
+    assert "!cancelled()" in upload["if"] or "always()" in upload["if"]
