@@ -24,6 +24,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "portal_lint.commands.catalog_hook:main",
         "lint with live catalog checks when PORTAL_LINT_CATALOG_URL is set, else skip (pre-commit)",
     ),
+    "catalog": ("portal_lint.commands.catalog:main", "export a catalog snapshot for offline runs"),
+    "audit": (
+        "portal_lint.commands.audit:main",
+        "audit the catalog's services as JSON (--schema for its schema)",
+    ),
     "mcp": ("portal_lint.commands.mcp:main", "MCP server (stdio) for coding agents"),
     "lsp": ("portal_lint.commands.lsp:main", "language server (stdio) for editors"),
 }
@@ -68,6 +73,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="apply the fixes rules declare as certain, then report what is left",
     )
     p.add_argument("--diff", action="store_true", help="with --fix: print the fixes as a diff, write nothing")
+    catalog = p.add_argument_group(
+        "catalog", "existence, name and template checks against a snapshot or the live catalog"
+    )
+    catalog.add_argument(
+        "--catalog-url",
+        metavar="URL",
+        help="Backstage backend base URL (default: $PORTAL_LINT_CATALOG_URL, then the config's catalog-url); "
+        "the token is read from $PORTAL_LINT_TOKEN only",
+    )
+    catalog.add_argument(
+        "--snapshot", type=Path, metavar="FILE", help="catalog snapshot from `portal-lint catalog export`"
+    )
+    catalog.add_argument(
+        "--require-catalog",
+        action="store_true",
+        help="exit 2 when the catalog cannot answer (default: warn and run the offline checks)",
+    )
+    catalog.add_argument(
+        "--location",
+        metavar="LOCATION",
+        help="this repository's managed-by-location, e.g. url:https://github.com/acme/x/blob/main/"
+        "catalog-info.yaml (default: the config's location, then the git remote and branch)",
+    )
+    catalog.add_argument("--catalog-ca", type=Path, metavar="FILE", help="PEM bundle of a private CA")
     p.add_argument("--config", type=Path, help="config file (default: .portal-lint.yaml or pyproject.toml)")
     p.add_argument("--root", type=Path, help="repository root (default: nearest folder with .git)")
     p.add_argument("--no-color", action="store_true", help="no colours in text output")
@@ -115,8 +144,27 @@ def lint_main(argv: Sequence[str]) -> int:
     if args.diff and not args.fix:
         parser.error("--diff shows what --fix would change: use --fix --diff")
 
+    from portal_lint import live
+
+    try:
+        cfg, cfg_base = _config(args)
+        catalog = live.settings(
+            cfg,
+            base=cfg_base,
+            url=args.catalog_url,
+            snapshot=args.snapshot,
+            location=args.location,
+            ca=args.catalog_ca,
+            require=args.require_catalog,
+        )
+        setup_notices: list[str] = []
+        index = live.build_index(catalog, setup_notices)
+    except (ConfigError, UsageError, live.LiveError) as exc:
+        print(f"portal-lint: {exc}", file=sys.stderr)
+        return 2
+
     def lint_once() -> Any:
-        return engine.lint(args.paths, config_path=args.config, root=args.root, select=select, ignore=ignore)
+        return engine.lint(args.paths, cfg=cfg, root=args.root, select=select, ignore=ignore, index=index)
 
     try:
         if args.fix:
@@ -135,6 +183,13 @@ def lint_main(argv: Sequence[str]) -> int:
     except (ConfigError, UsageError) as exc:
         print(f"portal-lint: {exc}", file=sys.stderr)
         return 2
+    finally:
+        failure = live.catalog_failure(index, catalog.require)
+        live.close(index)
+    result.notices[:0] = [n for n in setup_notices if n not in result.notices]
+    if failure is not None:
+        level = "error" if catalog.require else "warning"
+        print(f"portal-lint: {level}: {failure}", file=sys.stderr)
     for err in result.internal_errors:
         print(f"portal-lint: {err} (please report this bug)", file=sys.stderr)
     from portal_lint.report.text import use_color
@@ -147,8 +202,23 @@ def lint_main(argv: Sequence[str]) -> int:
         sys.stdout.write(out)
     for fmt, path in reports:
         path.write_text(_rendered(fmt, result, color=False), encoding="utf-8")
+    if failure is not None and catalog.require:
+        return 2
     fail_on = args.fail_on or result.fail_on
     return 1 if result.failed(fail_on) else 0
+
+
+def _config(args: argparse.Namespace) -> tuple[Any, Path]:
+    """The config in force, found as `engine.lint` finds it, and the folder its paths are relative to."""
+    from portal_lint import config as config_mod
+    from portal_lint.discover import git_root
+
+    cwd = Path.cwd()
+    first = (cwd / args.paths[0]) if args.paths else cwd
+    base = (args.root or first) if first.is_dir() else first.parent
+    root = base.absolute()
+    cfg = config_mod.load(git_root(root) or root, args.config)
+    return cfg, Path(cfg.source).absolute().parent if cfg.source != "defaults" else root
 
 
 def main(argv: Sequence[str] | None = None) -> int:

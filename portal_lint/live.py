@@ -153,7 +153,7 @@ class Lookups:
     """What the snapshot or catalog says about every ref a repository's entities use."""
 
     entries: Mapping[str, Entry | None]  # lower-cased ref → entry outside this repository, or None
-    local: Mapping[str, Entity]  # this repository's own entities by ref
+    local: Mapping[str, str | None]  # this repository's own refs → their template-version annotation
     complete: bool  # a miss means "exists nowhere" (a snapshot or the live catalog answered)
     where: str  # where lookups looked, for messages
 
@@ -195,6 +195,10 @@ def _wanted(entities: Iterable[Entity]) -> list[str]:
         if template is not None:
             refs.append(template)
     return list(dict.fromkeys(refs))
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def index_of(run: Any) -> EntityIndex | None:
@@ -246,7 +250,8 @@ def lookups(run: Any, repo: Repo) -> Lookups | None:
                 run.notice(f"existence checks skipped ({CHECKS}): {exc}")
             else:
                 run.notice(f"the live catalog could not answer, so lookups used the snapshot alone: {exc}")
-        local = {e.ref: e for e in entities if e.ref is not None}
+        key_name = run.config.get("template-version-key") or TEMPLATE_VERSION_KEY
+        local = {e.ref: _str(e.annotation(key_name)) for e in entities if e.ref is not None}
         result = Lookups(entries, local, index.can_check_existence, index.description)
     run.cache[key] = result
     return result

@@ -98,7 +98,7 @@ def template_behind(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
     if found is None:
         return
     if template in found.local:
-        current = found.local[template].annotation(key)
+        current = found.local[template]
     else:
         entry = found.entries.get(template)
         current = entry.template_version if entry is not None else None

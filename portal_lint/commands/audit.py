@@ -1,0 +1,434 @@
+"""`portal-lint audit`: the catalog audit the portal team asks for, as streamed JSON.
+
+A *service* is a Component entity of the catalog. With `--repos DIR`, every folder under DIR
+is a service repository: it is matched to the catalog Component it defines (by ref, else by
+folder name), linted with the same rules as `portal-lint`, and its findings become the
+service's issues; folders that match no catalog Component are listed as services that are
+not in the catalog. Without `--repos`, issues are what the catalog alone shows: references
+to entities that do not exist (REF004) and services behind their template (LIV002).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from portal_lint import live
+from portal_lint.catalog import CatalogError
+from portal_lint.commands.catalog import add_catalog_arguments, open_catalog
+
+if TYPE_CHECKING:
+    from portal_lint.catalog.client import CatalogClient
+    from portal_lint.catalog.index import EntityIndex
+
+TECHDOCS_REF = "backstage.io/techdocs-ref"
+CATALOG_FILES = ("catalog-info.yaml", "catalog-info.yml")
+COMPONENT_FIELDS = (
+    "kind",
+    "metadata.name",
+    "metadata.namespace",
+    "metadata.annotations",
+    "spec",
+    "relations",
+)
+# Reference fields of a Component the catalog-only audit checks: (key, default kind, many).
+_COMPONENT_REFS = (
+    ("owner", "Group", False),
+    ("system", "System", False),
+    ("providesApis", "API", True),
+    ("consumesApis", "API", True),
+    ("dependsOn", None, True),
+    ("subcomponentOf", "Component", False),
+)
+
+
+class Issue(BaseModel):
+    """One portal-lint finding about a service."""
+
+    code: str = Field(description="rule code, e.g. REF004")
+    name: str = Field(description="rule name, e.g. ref-not-found")
+    severity: Literal["error", "warning", "note"]
+    message: str
+    path: str | None = Field(
+        description="file, relative to --repos (`<repo>/catalog-info.yaml`); the entity's catalog location "
+        "when the issue comes from the catalog alone"
+    )
+    line: int | None = Field(description="1-based line; null for issues found in the catalog alone")
+    column: int | None = None
+
+
+class Service(BaseModel):
+    """A Component of the catalog, or a repository under --repos that the catalog does not hold."""
+
+    name: str = Field(description="metadata.name")
+    ref: str | None = Field(description="kind:namespace/name, lower-cased")
+    type: str | None = Field(description="spec.type, e.g. service, website, library")
+    owner: str | None = Field(description="spec.owner as written")
+    in_catalog: bool = Field(description="whether the catalog holds this Component")
+    location: str | None = Field(description="backstage.io/managed-by-location")
+    repo: str | None = Field(description="folder under --repos matched to this service")
+    has_catalog_info: bool = Field(
+        description="the repository has a catalog-info.yaml (without --repos: the catalog registered the "
+        "entity from a catalog-info.yaml file)"
+    )
+    has_api_entity: bool = Field(description="the Component provides at least one API entity that exists")
+    has_techdocs: bool = Field(description=f"the entity has a `{TECHDOCS_REF}` annotation")
+    issues: list[Issue]
+
+
+class Summary(BaseModel):
+    services: int
+    in_catalog: int
+    with_catalog_info: int
+    with_api_entity: int
+    with_techdocs: int
+    with_issues: int
+    errors: int
+    warnings: int
+    notes: int
+    catalog: str = Field(description="base URL of the catalog audited")
+    repos: str | None = Field(description="the --repos folder, if given")
+    generated_at: datetime
+
+
+class AuditReport(BaseModel):
+    """`portal-lint audit` output (docs/audit-schema.json)."""
+
+    version: Literal[1] = 1
+    services: list[Service]
+    summary: Summary
+
+
+def schema() -> dict[str, Any]:
+    return AuditReport.model_json_schema()
+
+
+class _Progress:
+    """`audit: N services` on stderr, only for a person watching a terminal."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.on = stream.isatty()
+        self.count = 0
+
+    def tick(self) -> None:
+        self.count += 1
+        if self.on:
+            self.stream.write(f"\rportal-lint audit: {self.count} services")
+            self.stream.flush()
+
+    def done(self) -> None:
+        if self.on:
+            self.stream.write("\n")
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.counts = dict.fromkeys(
+            (
+                "services",
+                "in_catalog",
+                "with_catalog_info",
+                "with_api_entity",
+                "with_techdocs",
+                "with_issues",
+            ),
+            0,
+        )
+        self.severities = {"error": 0, "warning": 0, "note": 0}
+
+    def add(self, s: Service) -> None:
+        flags = (True, s.in_catalog, s.has_catalog_info, s.has_api_entity, s.has_techdocs, bool(s.issues))
+        for key, flag in zip(self.counts, flags, strict=True):
+            self.counts[key] += flag
+        for issue in s.issues:
+            self.severities[issue.severity] += 1
+
+
+def main(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(
+        prog="portal-lint audit",
+        description="Audit every service (Component) of the catalog: catalog-info, API entity, TechDocs and "
+        "portal-lint issues, as JSON (schema: `portal-lint audit --schema`, docs/audit-schema.json).",
+    )
+    p.add_argument(
+        "--repos", type=Path, metavar="DIR", help="folder whose subfolders are service repositories"
+    )
+    p.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write the report here (default: stdout)"
+    )
+    p.add_argument("--schema", action="store_true", help="print the report's JSON Schema and exit")
+    add_catalog_arguments(p)
+    args = p.parse_args(argv)
+    if args.schema:
+        sys.stdout.write(json.dumps(schema(), indent=2) + "\n")
+        return 0
+    if args.repos is not None and not args.repos.is_dir():
+        print(f"portal-lint: --repos {args.repos} is not a folder", file=sys.stderr)
+        return 2
+    try:
+        s, client = open_catalog(args, "portal-lint audit")
+    except live.LiveError as exc:
+        print(f"portal-lint: {exc}", file=sys.stderr)
+        return 2
+    out: IO[str]
+    try:
+        with client:
+            from portal_lint.catalog.index import EntityIndex
+
+            index = EntityIndex(client=client, template_version_key=s.template_version_key)
+            out = sys.stdout if args.output is None else args.output.open("w", encoding="utf-8")
+            try:
+                write_report(out, client, index, args.repos, s.template_version_key)
+            finally:
+                if out is not sys.stdout:
+                    out.close()
+    except CatalogError as exc:
+        print(f"portal-lint: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"portal-lint: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def write_report(
+    out: IO[str], client: CatalogClient, index: EntityIndex, repos: Path | None, version_key: str
+) -> None:
+    """Stream the report: one service a line as each is ready, the summary last."""
+    tally = _Tally()
+    progress = _Progress(sys.stderr)
+    out.write('{"version": 1, "services": [')
+    for service in services(client, index, repos, version_key):
+        tally.add(service)
+        out.write(("\n" if tally.counts["services"] == 1 else ",\n") + service.model_dump_json())
+        out.flush()
+        progress.tick()
+    progress.done()
+    summary = Summary(
+        **tally.counts,
+        errors=tally.severities["error"],
+        warnings=tally.severities["warning"],
+        notes=tally.severities["note"],
+        catalog=client.url,
+        repos=str(repos) if repos is not None else None,
+        generated_at=datetime.now(UTC),
+    )
+    out.write(f'\n], "summary": {summary.model_dump_json()}}}\n')
+
+
+def services(
+    client: CatalogClient, index: EntityIndex, repos: Path | None, version_key: str
+) -> Iterator[Service]:
+    from portal_lint.catalog.index import entity_facts
+
+    known: dict[str, str | None] = {}  # every ref of the catalog → its template version
+    for entity in client.iter_entities(fields=("kind", *_META_FIELDS)):
+        facts = entity_facts(entity, version_key)
+        if facts is not None:
+            known[facts.ref] = facts.template_version
+    folders = _repo_refs(repos) if repos is not None else {}
+    matched: set[Path] = set()
+    for entity in client.iter_entities(filter="kind=component", fields=COMPONENT_FIELDS):
+        facts = entity_facts(entity, version_key)
+        if facts is None:
+            continue
+        folder = _match(facts.ref, facts.name, folders)
+        if folder is not None:
+            matched.add(folder)
+        yield _service(entity, facts.ref, facts.managed_by_location, folder, repos, index, known, version_key)
+    for folder, refs in folders.items():
+        if folder not in matched:
+            name = next((r.split("/", 1)[1] for r in refs if r.startswith("component:")), folder.name)
+            yield _repo_service(name, folder, repos, index)
+
+
+_META_FIELDS = ("metadata.name", "metadata.namespace", "metadata.annotations")
+
+
+def _repo_refs(repos: Path) -> dict[Path, list[str]]:
+    """Each service repository under `repos` → the refs of the entities its catalog files define."""
+    from portal_lint.model import Repo
+
+    out: dict[Path, list[str]] = {}
+    for folder in sorted(p for p in repos.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        out[folder] = [e.ref for e in Repo(folder).entities() if e.ref is not None]
+    return out
+
+
+def _match(ref: str, name: str, folders: Mapping[Path, list[str]]) -> Path | None:
+    for folder, refs in folders.items():
+        if ref in refs:
+            return folder
+    return next((f for f in folders if f.name.lower() == name.lower()), None)
+
+
+def _service(
+    entity: Mapping[str, Any],
+    ref: str,
+    location: str | None,
+    folder: Path | None,
+    repos: Path | None,
+    index: EntityIndex,
+    known: Mapping[str, str | None],
+    version_key: str,
+) -> Service:
+    meta = _mapping(entity.get("metadata"))
+    spec = _mapping(entity.get("spec"))
+    annotations = _mapping(meta.get("annotations"))
+    provided = [
+        r.get("targetRef")
+        for r in entity.get("relations") or []
+        if isinstance(r, dict) and r.get("type") == "providesApi"
+    ]
+    if folder is not None and repos is not None:
+        issues, has_catalog_info = _lint_repo(folder, repos, index)
+    else:
+        issues = _catalog_issues(meta, spec, annotations, location, known, version_key)
+        has_catalog_info = location is not None and location.rsplit("/", 1)[-1].lower() in CATALOG_FILES
+    owner = spec.get("owner")
+    kind_type = spec.get("type")
+    return Service(
+        name=str(meta.get("name")),
+        ref=ref,
+        type=kind_type if isinstance(kind_type, str) else None,
+        owner=owner if isinstance(owner, str) else None,
+        in_catalog=True,
+        location=location,
+        repo=folder.name if folder is not None else None,
+        has_catalog_info=has_catalog_info,
+        has_api_entity=any(isinstance(t, str) and t.lower() in known for t in provided),
+        has_techdocs=bool(annotations.get(TECHDOCS_REF)),
+        issues=issues,
+    )
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _repo_service(name: str, folder: Path, repos: Path | None, index: EntityIndex) -> Service:
+    from portal_lint.model import Repo
+
+    assert repos is not None
+    issues, has_catalog_info = _lint_repo(folder, repos, index)
+    entities = Repo(folder).entities()
+    components = [e for e in entities if e.kind == "Component"]
+    first = components[0] if components else None
+    spec = first.spec if first is not None else None
+    return Service(
+        name=name,
+        ref=first.ref if first is not None else None,
+        type=spec.get("type") if spec is not None and isinstance(spec.get("type"), str) else None,
+        owner=spec.get("owner") if spec is not None and isinstance(spec.get("owner"), str) else None,
+        in_catalog=False,
+        location=None,
+        repo=folder.name,
+        has_catalog_info=has_catalog_info,
+        has_api_entity=any(e.kind == "API" for e in entities),
+        has_techdocs=first is not None and bool(first.annotation(TECHDOCS_REF)),
+        issues=issues,
+    )
+
+
+def _lint_repo(folder: Path, repos: Path, index: EntityIndex) -> tuple[list[Issue], bool]:
+    from portal_lint import engine
+    from portal_lint.config import ConfigError
+    from portal_lint.discover import UsageError
+
+    prefix = folder.relative_to(repos).as_posix()
+    try:
+        result = engine.lint([str(folder)], cwd=folder, root=folder, index=index)
+    except (ConfigError, UsageError) as exc:
+        return [
+            Issue(
+                code="CONFIG",
+                name="config-invalid",
+                severity="error",
+                message=str(exc),
+                path=prefix,
+                line=None,
+            )
+        ], _has_catalog_info(folder)
+    issues = [
+        Issue(
+            code=d.code,
+            name=d.name,
+            severity=d.severity,
+            message=d.message,
+            path=f"{prefix}/{d.repo_path or d.path}",
+            line=d.line,
+            column=d.column,
+        )
+        for d in result.diagnostics
+    ]
+    return issues, _has_catalog_info(folder)
+
+
+def _has_catalog_info(folder: Path) -> bool:
+    return any((folder / name).is_file() for name in CATALOG_FILES)
+
+
+def _catalog_issues(
+    meta: Mapping[str, Any],
+    spec: Mapping[str, Any],
+    annotations: Mapping[str, Any],
+    location: str | None,
+    known: Mapping[str, str | None],
+    version_key: str,
+) -> list[Issue]:
+    """What the catalog alone shows about a Component: missing targets and template drift."""
+    from portal_lint.checks.liv import older
+    from portal_lint.refs import RefError, parse_ref
+
+    namespace = meta.get("namespace") if isinstance(meta.get("namespace"), str) else "default"
+    issues: list[Issue] = []
+    for key, default_kind, many in _COMPONENT_REFS:
+        value = spec.get(key)
+        values = value if many and isinstance(value, list) else [value] if not many else []
+        for text in values:
+            if not isinstance(text, str) or not text:
+                continue
+            try:
+                target = str(parse_ref(text, default_kind, namespace))
+            except RefError:
+                continue
+            if target in known:
+                continue
+            issues.append(
+                Issue(
+                    code="REF004",
+                    name="ref-not-found",
+                    severity="error",
+                    message=f"`spec.{key}` references `{target}`, which is not in the catalog",
+                    path=location,
+                    line=None,
+                )
+            )
+    template = annotations.get(live.SOURCE_TEMPLATE)
+    mine = annotations.get(version_key)
+    if isinstance(template, str) and isinstance(mine, str):
+        try:
+            template_ref = str(parse_ref(template.strip(), "Template", namespace))
+        except RefError:
+            template_ref = ""
+        current = known.get(template_ref)
+        if current is not None and older(mine, current):
+            issues.append(
+                Issue(
+                    code="LIV002",
+                    name="template-behind",
+                    severity="warning",
+                    message=f"scaffolded from `{template_ref}` {mine}, but the template is now at {current}",
+                    path=location,
+                    line=None,
+                )
+            )
+    return issues
