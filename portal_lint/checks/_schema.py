@@ -423,11 +423,11 @@ class _Walk:
             if not self.container(step, s, s, sptr, SPEC_INVALID, PMap):
                 continue
             if "action" not in step or step["action"] is None:
-                label = f" `{step['id']}`" if isinstance(step.get("id"), str) else ""
+                label = f" `{excerpt(step['id'])}`" if isinstance(step.get("id"), str) else ""
                 self.add(
                     SPEC_MISSING,
-                    f"template step {i + 1}{label} has no `action`; every step needs one "
-                    "(e.g. `action: fetch:template`)",
+                    f"template step {i + 1}{label} has no `action`; every step needs one: add the "
+                    "action it runs, e.g. `action: fetch:template`",
                     step.key_span("action") if "action" in step else s,
                     f"{sptr}.action",
                 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from portal_lint.checks._fields import SCHEME, is_url, source_text
-from portal_lint.diagnostic import Finding, Fix, Span
+from portal_lint.diagnostic import Finding, Fix, Span, excerpt
 from portal_lint.model import Entity
 from portal_lint.parse.tree import PMap
 from portal_lint.registry import RuleContext, rule
@@ -112,12 +112,12 @@ def annotation_location_ref_invalid(entity: Entity, ctx: RuleContext) -> Iterato
         if sep and kind == "url" and is_url(target):
             continue
         if SCHEME.match(value) and is_url(value) and kind in ("http", "https"):
-            hint = f': write "url:{value}"'
+            hint = f'write "url:{excerpt(value)}"'
         else:
-            hint = ""
+            hint = "write it that way"
         yield Finding(
-            f'`{key}` "{value}" is not a location reference Backstage can resolve; '
-            f"it must be {expected}{hint}",
+            f'`{key}` "{excerpt(value)}" is not a location reference Backstage can resolve; '
+            f"it must be {expected}: {hint}",
             annotations.value_span(key),
             pointer=f"metadata.annotations.{key}",
         )

@@ -141,7 +141,7 @@ def api_version_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
         hint = (
             f"use `{better}`"
             if better != value and is_api_version(better)
-            else "e.g. `backstage.io/v1alpha1`"
+            else "write the kind's version, e.g. `backstage.io/v1alpha1`"
         )
         yield Finding(
             f'`apiVersion` "{excerpt(value)}" is not valid; Backstage expects `<group>/<version>` with a '

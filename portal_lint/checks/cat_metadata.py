@@ -180,7 +180,8 @@ def link_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
         url = link.get("url")
         if url is None or url == "":
             yield Finding(
-                f"`{ptr}` has no `url`; every link needs an absolute URL such as https://example.com/…",
+                f"`{ptr}` has no `url`; every link needs an absolute URL: add `url: https://…` or delete "
+                "the link",
                 link.key_span("url") if "url" in link else item_span(links, i),
                 pointer=f"{ptr}.url",
             )

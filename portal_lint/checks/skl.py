@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-from portal_lint.diagnostic import Finding, Fix, Span
+from portal_lint.diagnostic import Finding, Fix, Span, excerpt
 from portal_lint.markdown import MARKDOWN_SUFFIXES, anchor_missing, file_anchors, line_span, split_target
 from portal_lint.parse.tree import PMap, PSeq
 from portal_lint.registry import RuleContext, rule
@@ -46,7 +46,7 @@ def _line_span(skill: SkillFile, line: int) -> Span:
 def _quoted(skill: SkillFile, span: Span, key: str) -> str:
     """`key: "value"` as the author should write it, from the text they typed."""
     typed = skill.text_at(span).strip() or "…"
-    return f'{key}: "{typed}"'
+    return f'{excerpt(key)}: "{excerpt(typed)}"'
 
 
 def _quote_fix(skill: SkillFile, span: Span) -> Fix:
@@ -98,7 +98,8 @@ def frontmatter_missing(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]
 @rule("SKL002")
 def frontmatter_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
     if skill.error is not None:
-        yield Finding(f"{skill.error}; no client can read this skill", _line_span(skill, 0))
+        fix = "" if "re-save" in skill.error else ": replace it with a UTF-8 text file"
+        yield Finding(f"{skill.error}; no client can read this skill{fix}", _line_span(skill, 0))
         return
     fm, doc = skill.frontmatter, skill.doc
     if fm is None:
@@ -114,12 +115,18 @@ def frontmatter_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]
     problem = doc.syntax or doc.limit
     if problem is not None:
         yield Finding(
-            f"the frontmatter is not valid YAML: {problem.message}; clients skip the skill", problem.span
+            f"the frontmatter is not valid YAML: {problem.message}; clients skip the skill: fix the YAML "
+            "here (quote a value that holds `: ` or ` #` or starts with `[`, `{`, `*`, `&` or `!`)",
+            problem.span,
         )
     elif doc.empty:
         yield Finding("the frontmatter is empty: add `name:` and `description:`", _line_span(skill, 0))
     elif not isinstance(doc.root, PMap):
-        yield Finding(f"the frontmatter must be a mapping of fields, found {_kind(doc.root)}", doc.root_span)
+        yield Finding(
+            f"the frontmatter must be a mapping of fields, found {_kind(doc.root)}: write `name: …` and "
+            "`description: …` lines",
+            doc.root_span,
+        )
     for key, span, first in doc.duplicates:
         yield Finding(
             f"`{key}` is set twice (first on line {first.line + 1}); strict parsers reject the "
@@ -133,7 +140,7 @@ def frontmatter_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]
 def unquoted_colon(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
     for key, span in skill.unquoted:
         yield Finding(
-            f"the `{key}` value contains `: ` without quotes; Claude Code reads it, but strict YAML "
+            f"the `{excerpt(key)}` value contains `: ` without quotes; Claude Code reads it, but strict YAML "
             "parsers (Codex, skills-ref, `npx skills`) reject the frontmatter and silently skip the "
             f"skill: quote it: {_quoted(skill, span, key)}",
             span,
@@ -224,7 +231,9 @@ def name_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
         tail = f"name it `{better}`" + (
             " and rename the folder to match" if better != skill.folder.name else ""
         )
-        yield Finding(f"skill name `{name}` " + "; ".join(problems) + f": {tail}", span, pointer="name")
+        yield Finding(
+            f"skill name `{excerpt(name)}` " + "; ".join(problems) + f": {tail}", span, pointer="name"
+        )
 
 
 @rule("SKL006")
@@ -237,9 +246,9 @@ def name_folder_mismatch(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding
     if name == folder or (suggest_name(name) == folder and _name_problems(name, unicode_ok=True)):
         return  # equal, or the fix SKL005 proposes for the invalid name makes them equal
     yield Finding(
-        f"skill name `{name}` does not match its folder `{folder}`; the specification requires "
-        f"them to be equal and clients list the skill under the folder name: rename the folder "
-        f"or set `name: {folder}`",
+        f"skill name `{excerpt(name)}` does not match its folder `{excerpt(folder)}`; the specification "
+        "requires them to be equal and clients list the skill under the folder name: rename the folder "
+        f"or set `name: {excerpt(folder)}`",
         meta.value_span("name"),
         pointer="name",
     )
@@ -293,7 +302,8 @@ def metadata_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
     value = meta["metadata"]
     if not isinstance(value, PMap):
         yield Finding(
-            f"`metadata` must be a mapping of string keys to string values, not {_kind(value)}",
+            f"`metadata` must be a mapping of string keys to string values, not {_kind(value)}: write "
+            "`key: value` lines indented under `metadata:`",
             meta.value_span("metadata"),
             pointer="metadata",
         )
@@ -304,14 +314,14 @@ def metadata_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
         span = value.value_span(key)
         if isinstance(item, dict | list):
             msg = (
-                f"`metadata.{key}` is {_kind(item)}; the specification allows only string values and "
-                "strict clients reject nested ones: flatten it into `key: value` strings"
+                f"`metadata.{excerpt(key)}` is {_kind(item)}; the specification allows only string values "
+                "and strict clients reject nested ones: flatten it into `key: value` strings"
             )
         elif item is None:
-            msg = f"`metadata.{key}` has no value; give it a string or remove it"
+            msg = f"`metadata.{excerpt(key)}` has no value; give it a string or remove it"
         else:
             msg = (
-                f"`metadata.{key}` is {_kind(item)} to YAML, but metadata values must be strings "
+                f"`metadata.{excerpt(key)}` is {_kind(item)} to YAML, but metadata values must be strings "
                 f"(strict clients reject the skill): quote it: {_quoted(skill, span, key)}"
             )
         fix = _quote_fix(skill, span) if isinstance(item, bool | int | float) else None
@@ -336,7 +346,7 @@ def license_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
     value = meta["license"].strip()
     if " " not in value and _LICENSE_FILE.match(value) and not (skill.folder / value).is_file():
         yield Finding(
-            f"`license` names the file `{value}`, which is not in the skill folder: add the file "
+            f"`license` names the file `{excerpt(value)}`, which is not in the skill folder: add the file "
             "or name the license instead",
             span,
             pointer="license",
@@ -363,7 +373,7 @@ def allowed_tools_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Findin
         if bad and isinstance(value, PSeq):
             yield Finding("every `allowed-tools` entry must be a tool name", value.item_spans[bad[0]])
         elif not bad and not _tolerated(skill, ctx, "allowed-tools"):
-            joined = " ".join(value)
+            joined = excerpt(" ".join(value))
             yield Finding(
                 "`allowed-tools` is a list, but the specification defines a space-separated string "
                 f"(skills-ref rejects lists): write `allowed-tools: {joined}`",
@@ -374,7 +384,7 @@ def allowed_tools_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Findin
     fix = "list tools separated by spaces, e.g. `Bash(git:*) Read`"
     why = _must_be_string(skill, meta, "allowed-tools", fix)
     if why is None and not _parens_balanced(value):
-        why = f"`allowed-tools` has unbalanced parentheses in `{value}`: {fix}"
+        why = f"`allowed-tools` has unbalanced parentheses in `{excerpt(value)}`: {fix}"
     if why is not None:
         yield Finding(why, span, pointer="allowed-tools")
 
@@ -394,7 +404,7 @@ def field_unknown(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
         typo = _misspelt(key)
         hint = f"did you mean `{typo}`? Otherwise " if typo else ""
         yield Finding(
-            f"`{key}` is not an Agent Skills field; skills-ref and strict clients reject the skill: "
+            f"`{excerpt(key)}` is not an Agent Skills field; skills-ref and strict clients reject the skill: "
             f"{hint}move it under `metadata`, or set `skills-profile: lenient` if your clients read it",
             meta.key_span(key),
             pointer=key,
@@ -411,7 +421,7 @@ def field_nonportable(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
             continue
         who = "Claude Code reads it" if key in CLAUDE_FIELDS else "no documented client reads it"
         yield Finding(
-            f"`{key}` is not an Agent Skills field ({who}); other clients ignore it and skills-ref "
+            f"`{excerpt(key)}` is not an Agent Skills field ({who}); other clients ignore it and skills-ref "
             "rejects the skill: keep it only if your clients need it, else move it under `metadata`",
             meta.key_span(key),
             pointer=key,
@@ -424,7 +434,7 @@ def field_nonportable(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
     ):
         yield Finding(
             "`allowed-tools` is a list; the specification defines a space-separated string, which "
-            f"every client reads: `allowed-tools: {' '.join(tools)}`",
+            f"every client reads: write `allowed-tools: {excerpt(' '.join(tools))}`",
             meta.key_span("allowed-tools"),
             pointer="allowed-tools",
         )
@@ -483,7 +493,7 @@ def reference_missing(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
         if path and not os.path.exists(where):
             kind = "links to" if ref.is_link else "refers to"
             yield Finding(
-                f"the skill {kind} `{path}`, which does not exist in the skill folder; agents that "
+                f"the skill {kind} `{excerpt(path)}`, which does not exist in the skill folder; agents that "
                 "follow it find nothing: fix the path or add the file",
                 ref.span,
             )
@@ -491,8 +501,8 @@ def reference_missing(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
             anchors = file_anchors(Path(where), ctx.run.cache, full=False) if path else skill.body.anchors
             if anchor_missing(anchors, fragment):
                 yield Finding(
-                    f"`#{fragment}` matches no heading in `{path or skill.path.name}`: use one of its "
-                    "heading anchors (lowercase, spaces as hyphens)",
+                    f"`#{excerpt(fragment)}` matches no heading in `{excerpt(path or skill.path.name)}`: "
+                    "use one of its heading anchors (lowercase, spaces as hyphens)",
                     ref.span,
                 )
 
@@ -503,7 +513,7 @@ def reference_outside(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
         path, _ = split_target(ref.target)
         if path and _outside(skill, path):
             yield Finding(
-                f"`{path}` points outside the skill folder; a skill is installed and shared as its "
+                f"`{excerpt(path)}` points outside the skill folder; a skill is installed and shared as its "
                 "folder, so the file is missing wherever the skill is copied: move the file into the "
                 "skill (e.g. `references/`) and use a relative path",
                 ref.span,
@@ -541,11 +551,17 @@ def template_sections(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
         span = _line_span(skill, head.line)
         content = [skill.lines[n] for n in body.section(index) if skill.lines[n].strip()]
         if index < last:
-            yield Finding(f"`{title}` is out of order; the portal skill template orders {listed}", span)
+            yield Finding(
+                f"`{title}` is out of order; the portal skill template orders {listed}: move the section "
+                "into that order",
+                span,
+            )
         elif not content:
             yield Finding(f"the `{title}` section is empty: write what belongs under it", span)
         elif title.lower() == ordered and not any(_ORDERED_ITEM.match(c) for c in content):
             yield Finding(
-                f"`{title}` must be a numbered list (`1.`, `2.`, …), so agents follow it in order", span
+                f"`{title}` must be a numbered list, so agents follow it in order: number its items "
+                "`1.`, `2.`, …",
+                span,
             )
         last = max(last, index)

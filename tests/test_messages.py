@@ -1,0 +1,81 @@
+"""What every finding's message owes the user: what is wrong, then how to fix it, on one line,
+quoting their text briefly; and what rule metadata promises (`fixable`, fixtures) holds."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from portal_lint.diagnostic import Diagnostic
+from portal_lint.engine import lint
+from portal_lint.registry import RuleMeta, load_metadata
+from tests.expectations import expectations
+from tests.test_fixtures import CASES
+
+METAS = load_metadata()
+FIXABLE = [m for m in METAS.values() if m.fixable]
+# Rules whose findings need a catalog snapshot or the live catalog; their fixtures carry one.
+_ALL_ENABLED = [c for c, m in METAS.items() if m.enabled]
+
+
+def _example(meta: RuleMeta, root: Path) -> list[Diagnostic]:
+    (root / ".git").mkdir(parents=True)
+    for rel, text in {**meta.files, meta.bad_path: meta.bad}.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    select = [] if meta.enabled else [*_ALL_ENABLED, meta.code]
+    return lint([str(root)], cwd=root, strict=True, select=select).diagnostics
+
+
+@pytest.mark.parametrize("meta", FIXABLE, ids=[m.code for m in FIXABLE])
+def test_a_fixable_rules_bad_example_shows_a_finding_fix_can_edit(meta: RuleMeta, tmp_path: Path) -> None:
+    """`portal-lint rule CODE` says "--fix can fix this"; its own example must show it."""
+    own = [d for d in _example(meta, tmp_path) if d.code == meta.code]
+    assert any(d.fix and d.fix.edits for d in own), f"{meta.code}: no finding of the bad example has an edit"
+
+
+@cache
+def _all_diagnostics(tmp: Path) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for i, meta in enumerate(METAS.values()):
+        out += _example(meta, tmp / "examples" / str(i))
+    for i, case in enumerate(CASES):
+        root = tmp / "fixtures" / str(i)
+        shutil.copytree(case, root, symlinks=True)
+        (root / ".git").mkdir(exist_ok=True)
+        out += lint([str(root)], cwd=root, strict=True).diagnostics
+    return out
+
+
+@pytest.fixture(scope="module")
+def every_finding(tmp_path_factory: pytest.TempPathFactory) -> list[Diagnostic]:
+    """The findings of every rule example and every fixture: each message of each rule."""
+    return _all_diagnostics(tmp_path_factory.mktemp("all"))
+
+
+# How a message tells the user what to do: an imperative after the diagnosis (`…: quote it`,
+# `…; add …`, `…, or set …`) or a suggestion (`did you mean …`).
+_VERBS = (
+    "add|begin|break|check|choose|commit|correct|create|delete|fix|flatten|give|indent|keep|link|list|make|"
+    "merge|migrate|move|name|number|point|put|quote|raise|reference|register|remove|rename|replace|unregister|"
+    "reword|say|set|shorten|split|state|update|use|write"
+)
+_HOW_TO_FIX = re.compile(rf"(?:[:;,—(]|\bor|\band|\bthen|Otherwise)\s+(?:{_VERBS})\b|did you mean", re.I)
+
+
+def test_every_message_says_how_to_fix(every_finding: list[Diagnostic]) -> None:
+    silent = sorted({f"{d.code}: {d.message}" for d in every_finding if not _HOW_TO_FIX.search(d.message)})
+    assert silent == []
+
+
+def test_every_message_is_one_line(every_finding: list[Diagnostic]) -> None:
+    assert [d.message for d in every_finding if "\n" in d.message or "\r" in d.message] == []
+
+
+def test_every_rule_has_a_fixture_that_shows_its_finding() -> None:
+    shown = {code for case in CASES for _, _, code in expectations(case)}
+    assert sorted(set(METAS) - shown) == []
