@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from portal_lint.diagnostic import Finding
+from portal_lint.diagnostic import Finding, excerpt
 from portal_lint.live import checkable_target, lookups
 from portal_lint.model import Entity
 from portal_lint.refs import RefError, RefUse, format_problem, refs_of, split_ref
@@ -39,7 +39,7 @@ def ref_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
         problem = format_problem(written) if written is not None else None
         if problem is not None:
             yield Finding(
-                f"`{use.pointer}` references `{use.text}`, which no entity can have: {problem}; "
+                f"`{use.pointer}` references `{excerpt(use.text)}`, which no entity can have: {problem}; "
                 "correct the reference to the target entity's kind, namespace and name",
                 use.span,
                 pointer=use.pointer,
@@ -52,9 +52,9 @@ def ref_kind_required(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
         got = use.parsed
         if isinstance(got, RefError) and got.missing_kind:
             yield Finding(
-                f"`{use.pointer}` entry `{use.text}` has no kind, and {use.field.key} has no default kind: "
-                f"Backstage fails to process {entity.kind} `{entity.name}`; write the kind, e.g. "
-                f"`resource:{use.text}` or `component:{use.text}`",
+                f"`{use.pointer}` entry `{excerpt(use.text)}` has no kind, and {use.field.key} has no "
+                f"default kind: Backstage fails to process {entity.kind} `{excerpt(entity.name)}`; write the "
+                f"kind, e.g. `resource:{excerpt(use.text)}` or `component:{excerpt(use.text)}`",
                 use.span,
                 pointer=use.pointer,
             )
@@ -72,9 +72,10 @@ def ref_kind_wrong(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
             continue  # REF001 already says this reference cannot match anything
         expected = use.field.expected
         suggestion = _example(use, expected.split(" or ")[0])
-        article = "an" if expected[0] in "AEIOU" else "a"
+        article = "an" if expected[0] in "AEIO" else "a"  # an API, a User
         yield Finding(
-            f"`{use.pointer}` must reference {article} {expected}, but `{use.text}` is a `{target.kind}`: "
+            f"`{use.pointer}` must reference {article} {expected}, but `{excerpt(use.text)}` is a "
+            f"`{excerpt(target.kind)}`: "
             f"Backstage relates {use.field.key} only to {expected} entities; reference one, "
             f"e.g. `{suggestion}`",
             use.span,
