@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from portal_lint.diagnostic import Span
+from portal_lint.diagnostic import Span, excerpt
 from portal_lint.model import Entity
 from portal_lint.parse.tree import PSeq
 
@@ -70,7 +70,7 @@ def split_ref(ref: str) -> ParsedRef:
     namespace = None if slash == -1 else ref[colon + 1 : slash]
     name = ref[max(colon + 1, slash + 1) :]
     if kind == "" or namespace == "" or name == "":
-        raise RefError(f'Entity reference "{ref}" was not on the form {FORM}')
+        raise RefError(f'Entity reference "{excerpt(ref)}" was not on the form {FORM}')
     return ParsedRef(kind, namespace, name)
 
 
@@ -82,7 +82,7 @@ def parse_ref(ref: str, default_kind: str | None = None, default_namespace: str 
     kind = parsed.kind or default_kind
     if not kind:
         raise RefError(
-            f'Entity reference "{ref}" had missing or empty kind '
+            f'Entity reference "{excerpt(ref)}" had missing or empty kind '
             '(e.g. did not start with "component:" or similar)',
             missing_kind=True,
         )
@@ -107,7 +107,8 @@ def format_problem(ref: ParsedRef) -> str | None:
     for part, value, pattern, expectation in checks:
         if value is not None and (len(value) > _MAX_PART or not pattern.fullmatch(value)):
             return (
-                f"its {part} `{value}` is not valid (expected {expectation}, at most {_MAX_PART} characters)"
+                f"its {part} `{excerpt(value)}` is not valid "
+                f"(expected {expectation}, at most {_MAX_PART} characters)"
             )
     return None
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from portal_lint.checks.std_api import norm, within
-from portal_lint.diagnostic import Finding, Fix, Span
+from portal_lint.diagnostic import Finding, Fix, Span, excerpt
 from portal_lint.discover import git_root
 from portal_lint.model import Entity, Repo, posix_rel
 from portal_lint.parse.tree import PMap
@@ -94,8 +94,8 @@ def owner_is_group(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
         target = use.target
         if use.field.key == "owner" and target is not None and target.kind.lower() == "user":
             yield enf.finding(
-                f"`spec.owner` is the user `{use.text}`, but the portal standard requires a group to own "
-                f"every entity (people move on, teams stay): make the team the owner, e.g. "
+                f"`spec.owner` is the user `{excerpt(use.text)}`, but the portal standard requires a group "
+                f"to own every entity (people move on, teams stay): make the team the owner, e.g. "
                 "`group:default/<team>`, and list the person in that Group's `members`",
                 use.span,
                 pointer=use.pointer,
@@ -200,15 +200,15 @@ def lifecycle_allowed(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
     hint = suggest(value, allowed)
     if hint is None:
         yield enf.finding(
-            f"`spec.lifecycle` is `{value}`, which is not one of the portal's lifecycles ({listed}): "
-            "use one of them",
+            f"`spec.lifecycle` is `{excerpt(value)}`, which is not one of the portal's lifecycles "
+            f"({listed}): use one of them",
             span,
             pointer="spec.lifecycle",
         )
         return
     meant, spelling = hint
     yield enf.finding(
-        f"`spec.lifecycle` is `{value}`, which is not one of the portal's lifecycles ({listed}): "
+        f"`spec.lifecycle` is `{excerpt(value)}`, which is not one of the portal's lifecycles ({listed}): "
         f"did you mean `{meant}`?",
         span,
         pointer="spec.lifecycle",
@@ -232,7 +232,7 @@ def techdocs_ref(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
     folder = norm(catalog_dir(entity) / value[4:].strip())
     if not within(folder, repo.root):
         yield Finding(
-            f"`{TECHDOCS_REF}: {value}` leaves the repository; TechDocs builds the docs from this "
+            f"`{TECHDOCS_REF}: {excerpt(value)}` leaves the repository; TechDocs builds the docs from this "
             "repository only: point it at a folder inside it",
             span,
             pointer=pointer,
@@ -241,9 +241,9 @@ def techdocs_ref(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
         shown = posix_rel(folder, norm(repo.root))
         where = "the repository root" if shown == "." else f"{shown}/"
         yield Finding(
-            f"`{TECHDOCS_REF}: {value}` points at {where}, which has no mkdocs.yml, so the TechDocs build "
-            "fails: add an mkdocs.yml (and docs/index.md) there, or point the annotation at the folder "
-            "that has them",
+            f"`{TECHDOCS_REF}: {excerpt(value)}` points at {where}, which has no mkdocs.yml, so the "
+            "TechDocs build fails: add an mkdocs.yml (and docs/index.md) there, or point the annotation "
+            "at the folder that has them",
             span,
             pointer=pointer,
         )

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from portal_lint.checks._schema import RESOLVERS
-from portal_lint.diagnostic import Finding, Span
+from portal_lint.diagnostic import Finding, Span, excerpt
 from portal_lint.model import (
     Entity,
     InputError,
@@ -281,7 +281,7 @@ def _file_findings(entity: Entity, d: Definition, target: Target, ctx: RuleConte
     """Findings about the file a placeholder reads: existence, readability, parsing, format."""
     assert target.path is not None
     repo = entity.file.repo
-    where = f"`{d.key}: {target.text}`"
+    where = f"`{d.key}: {excerpt(target.text)}`"
     if not target.path.exists():
         hint = _suggest_file(repo, target.path)
         fix = (
@@ -334,13 +334,13 @@ def _format_findings(entity: Entity, d: Definition, info: ApiFile, rel: str) -> 
     if info.format is None:
         want = FORMAT_NAMES[spec_type]
         message = (
-            f"`spec.type` is `{spec_type}`, but {rel} is not {want}"
+            f"`spec.type` is `{excerpt(spec_type)}`, but {rel} is not {want}"
             + (" (no top-level `openapi` or `swagger` key)" if spec_type == "openapi" else "")
             + f": point the definition at {want}, or correct `spec.type`"
         )
     else:
         message = (
-            f"`spec.type` is `{spec_type}`, but {rel} is {found}: set `spec.type: {info.format}`, "
+            f"`spec.type` is `{excerpt(spec_type)}`, but {rel} is {found}: set `spec.type: {info.format}`, "
             f"or point the definition at {FORMAT_NAMES[spec_type]}"
         )
     yield Finding(message, d.span, pointer=f"spec.definition.{d.key}")
@@ -361,8 +361,8 @@ def api_definition_valid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
         return  # never fetched; the API-folder standard flags it
     if target.escapes:
         yield Finding(
-            f"`{d.key}: {d.value}` resolves outside the repository; Backstage reads placeholders only from "
-            "the entity's own repository: keep the definition in this repository's api/ folder",
+            f"`{d.key}: {excerpt(d.value)}` resolves outside the repository; Backstage reads placeholders "
+            "only from the entity's own repository: keep the definition in this repository's api/ folder",
             d.span,
             pointer=pointer,
         )
@@ -394,7 +394,7 @@ def api_definition_in_api_dir(entity: Entity, ctx: RuleContext) -> Iterator[Find
     target = resolve(entity, d.value)
     if target.url:
         yield enf.finding(
-            f"`{d.key}: {d.value}` reads the definition from a URL (portal-lint never fetches it); "
+            f"`{d.key}: {excerpt(d.value)}` reads the definition from a URL (portal-lint never fetches it); "
             f"the portal standard keeps API definitions in this repository's {api_dir}/ folder: "
             f"commit it there and write `{d.key}: {suggested}`",
             d.span,
@@ -408,7 +408,7 @@ def api_definition_in_api_dir(entity: Entity, ctx: RuleContext) -> Iterator[Find
     ):
         rel = posix_rel(target.path, norm(entity.file.repo.root))
         yield enf.finding(
-            f"`{d.key}: {d.value}` reads {rel}, outside {api_dir}/; the portal standard keeps API "
+            f"`{d.key}: {excerpt(d.value)}` reads {rel}, outside {api_dir}/; the portal standard keeps API "
             f"definitions in {api_dir}/: move the file to {api_dir}/{target.path.name} and update the path",
             d.span,
             pointer=f"spec.definition.{d.key}",
