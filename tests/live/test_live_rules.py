@@ -1,0 +1,262 @@
+"""REF004, LIV001, LIV002, failures, snapshots and the audit, as a user runs them against the real backend."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import jsonschema
+import pytest
+from backstage_backend import Backend
+from faultproxy import Fault, FaultProxy
+
+from portal_lint import engine, live
+from portal_lint.cli import main
+from portal_lint.commands.audit import schema
+
+pytestmark = pytest.mark.live
+
+NEW_HOME = "url:https://github.com/acme/checkout/blob/main/catalog-info.yaml"
+
+SERVICE = """\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: {name}
+  namespace: {namespace}
+  annotations:
+    backstage.io/source-template: template:default/service-template
+    backstage.io/template-version: "{version}"
+spec:
+  type: service
+  lifecycle: production
+  owner: {owner}
+  system: payments
+  consumesApis:
+    - payments-rest
+    - api:default/refunds-api
+  dependsOn:
+    - component:default/search-indexer
+"""
+
+
+def service(name: str = "checkout", owner: str = "group:default/team-payments", **kw: str) -> str:
+    return SERVICE.format(name=name, owner=owner, namespace=kw.get("namespace", "default"),
+                          version=kw.get("version", "2.3.0"))  # fmt: skip
+
+
+def repo(tmp_path: Path, text: str, name: str = "svc") -> Path:
+    root = tmp_path / name
+    root.mkdir(parents=True)
+    (root / ".git").mkdir()
+    (root / "catalog-info.yaml").write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def env(backstage: Backend, monkeypatch: pytest.MonkeyPatch) -> Backend:
+    monkeypatch.setenv(live.CATALOG_URL_ENV, backstage.url)
+    monkeypatch.setenv(live.TOKEN_ENV, backstage.token)
+    return backstage
+
+
+def run(
+    root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
+) -> tuple[int, dict[str, object], str]:
+    monkeypatch.chdir(root)
+    code = main(["--format", "json", "--location", NEW_HOME, *args])
+    out, err = capsys.readouterr()
+    return code, json.loads(out), err
+
+
+def codes(report: dict[str, object]) -> list[tuple[int, str]]:
+    return sorted((f["line"], f["code"]) for f in report["findings"])  # type: ignore[attr-defined,index]
+
+
+def test_ref_not_found_names_only_missing_targets_and_where_it_looked(
+    env: Backend, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = repo(tmp_path, service(owner="group:default/team-paymnts"))
+    code, report, err = run(root, capsys, monkeypatch)
+    assert code == 1, err
+    assert codes(report) == [(12, "REF004"), (16, "REF004")]
+    owner = next(f for f in report["findings"] if f["line"] == 12)  # type: ignore[attr-defined]
+    assert "`group:default/team-paymnts`" in owner["message"]
+    assert f"catalog {env.url}" in owner["message"]
+    assert report["notices"] == []
+    assert env.token not in json.dumps(report) + err
+
+
+def test_refs_of_a_run_are_resolved_in_one_request(env: Backend, tmp_path: Path) -> None:
+    root = repo(tmp_path, service() + "---\n" + service(name="checkout-worker", owner="team-search"))
+    index = live.build_index(live.CatalogSettings(url=env.url, location=NEW_HOME), [])
+    assert index is not None and index.client is not None
+    try:
+        result = engine.lint([str(root)], cwd=root, index=index)
+        assert [d.code for d in result.diagnostics] == ["REF004", "REF004"]  # refunds-api, twice
+        assert index.client.request_count == 1
+    finally:
+        live.close(index)
+
+
+def test_name_taken_by_another_location_case_insensitively(
+    env: Backend, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = repo(tmp_path, service(name="LEDGER-core", namespace="finance"))
+    code, report, _ = run(root, capsys, monkeypatch)
+    assert code == 1
+    assert [c for c in codes(report) if c[1] == "LIV001"] == [(4, "LIV001")]
+    taken = next(f for f in report["findings"] if f["code"] == "LIV001")  # type: ignore[attr-defined]
+    assert "`component:finance/ledger-core`" in taken["message"]
+    assert "/seed/repos/ledger/catalog-info.yaml" in taken["message"]
+
+
+def test_a_name_registered_from_this_location_is_ours(
+    env: Backend, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_file = env.seed_dir / "repos" / "payments-api" / "catalog-info.yaml"
+    root = repo(tmp_path, seed_file.read_text(encoding="utf-8"))
+    monkeypatch.chdir(root)
+    assert main(["--format", "json", "--location", f"file:{seed_file}"]) in (0, 1)
+    ours = json.loads(capsys.readouterr().out)
+    assert "LIV001" not in [f["code"] for f in ours["findings"]]
+    assert main(["--format", "json", "--location", NEW_HOME]) == 1
+    theirs = json.loads(capsys.readouterr().out)
+    assert [f["code"] for f in theirs["findings"] if f["code"] == "LIV001"] == ["LIV001", "LIV001"]
+
+
+def test_template_behind_the_live_template(
+    env: Backend, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = repo(tmp_path, service(version="2.1.0"))
+    code, report, _ = run(root, capsys, monkeypatch, "--select", "LIV002")
+    assert code == 0  # a warning stays below the default --fail-on error
+    (finding,) = report["findings"]  # type: ignore[misc]
+    assert (finding["line"], finding["code"], finding["severity"]) == (8, "LIV002", "warning")
+    assert "2.1.0" in finding["message"] and "2.3.0" in finding["message"]
+
+
+def test_a_bad_token_is_one_line_exit_2_when_required_else_a_warning(
+    backstage: Backend, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = "not-the-token-" + "x" * 20
+    monkeypatch.setenv(live.TOKEN_ENV, bad)
+    root = repo(tmp_path, service(owner="group:default/team-paymnts") + "  lifecycle: production\n")
+    code, report, err = run(root, capsys, monkeypatch, "--catalog-url", backstage.url, "--require-catalog")
+    assert code == 2
+    assert err.count("\n") == 1 and "rejected the token (401)" in err and "PORTAL_LINT_TOKEN" in err
+    assert bad not in err + json.dumps(report)
+    code, report, err = run(root, capsys, monkeypatch, "--catalog-url", backstage.url)
+    assert code == 1  # the offline checks still ran: the duplicate key is found
+    assert "YML002" in [c for _, c in codes(report)] and "REF004" not in [c for _, c in codes(report)]
+    assert err.startswith("portal-lint: warning: catalog at") and "401" in err
+    assert any(n.startswith("existence checks skipped") for n in report["notices"])  # type: ignore[attr-defined]
+    monkeypatch.chdir(root)
+    main(["--format", "sarif", "--catalog-url", backstage.url])
+    sarif = json.loads(capsys.readouterr().out)
+    notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert any("existence checks skipped" in n["message"]["text"] for n in notes)
+    assert bad not in json.dumps(sarif)
+
+
+def test_without_a_token_the_catalog_asks_for_one(
+    backstage: Backend, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(live.TOKEN_ENV, raising=False)
+    monkeypatch.chdir(repo(tmp_path, service()))
+    assert main(["--catalog-url", backstage.url, "--require-catalog", "--select", "CAT"]) == 2
+    assert "requires a token (401)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("fault", "said"),
+    [(Fault.ERROR_500, "failed with 500"), (Fault.GARBAGE, "invalid JSON"), (Fault.DELAY, "did not answer")],
+)
+def test_a_failing_catalog_warns_and_the_offline_checks_still_run(
+    backstage: Backend,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    fault: Fault,
+    said: str,
+) -> None:
+    monkeypatch.setenv(live.TOKEN_ENV, backstage.token)
+    root = repo(tmp_path, service() + "  lifecycle: production\n")
+    with FaultProxy(backstage.url) as proxy:
+        proxy.inject(fault, times=None, delay=3.0)
+        settings = live.CatalogSettings(url=proxy.url, location=NEW_HOME)
+        index = live.build_index(settings, [], timeout=1.0, retries=1)
+        assert index is not None
+        result = engine.lint([str(root)], cwd=root, index=index)
+        failure = live.catalog_failure(index, require=True)
+        live.close(index)
+    assert [d.code for d in result.diagnostics] == ["YML002"]
+    assert failure is not None and said in str(failure) and "\n" not in str(failure)
+    assert backstage.token not in str(failure)
+
+
+def test_export_then_offline_run_gives_the_live_findings(
+    env: Backend, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    snapshot = tmp_path / "snapshot.json"
+    monkeypatch.chdir(tmp_path)
+    assert main(["catalog", "export", "-o", str(snapshot), "--page-size", "5"]) == 0
+    assert "wrote" in capsys.readouterr().err
+    root = repo(tmp_path, service(name="ledger-core", namespace="finance", version="1.0",
+                                  owner="team-nobody"))  # fmt: skip
+    _, live_report, _ = run(root, capsys, monkeypatch)
+    monkeypatch.delenv(live.CATALOG_URL_ENV)
+    monkeypatch.delenv(live.TOKEN_ENV)
+    _, offline_report, _ = run(root, capsys, monkeypatch, "--snapshot", str(snapshot))
+    assert {c for _, c in codes(live_report)} == {"REF004", "LIV001", "LIV002"}
+    assert [(f["line"], f["code"]) for f in offline_report["findings"]] == [  # type: ignore[attr-defined]
+        (f["line"], f["code"]) for f in live_report["findings"]  # type: ignore[attr-defined]
+    ]
+
+
+def test_catalog_hook_checks_against_the_catalog_from_the_environment(env: Backend, tmp_path: Path) -> None:
+    root = repo(tmp_path, service(owner="group:default/team-paymnts"))
+    (root / ".portal-lint.yaml").write_text(f"location: {NEW_HOME}\n", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "portal_lint", "catalog-hook", "catalog-info.yaml"],
+        cwd=root, capture_output=True, text=True, check=False, env=dict(os.environ),
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    assert "catalog-info.yaml:12:10: error [REF004]" in proc.stdout
+    assert env.token not in proc.stdout + proc.stderr
+
+
+@pytest.fixture
+def repos(tmp_path: Path, backstage: Backend) -> Iterator[Path]:
+    base = tmp_path / "repos"
+    matched = base / "payments-api"
+    matched.mkdir(parents=True)
+    seed = backstage.seed_dir / "repos" / "payments-api" / "catalog-info.yaml"
+    (matched / "catalog-info.yaml").write_text(seed.read_text(encoding="utf-8"), encoding="utf-8")
+    repo(base, service(name="brand-new"), name="brand-new")
+    yield base
+
+
+def test_audit_streams_a_report_that_matches_its_schema(
+    env: Backend, repos: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "audit.json"
+    assert main(["audit", "--repos", str(repos), "-o", str(out)]) == 0
+    assert capsys.readouterr().err == ""  # no progress bar when stderr is not a terminal
+    report = json.loads(out.read_text(encoding="utf-8"))
+    jsonschema.validate(report, schema())
+    by_name = {s["name"]: s for s in report["services"]}
+    assert {"payments-api", "search-indexer", "Ledger-Core", "brand-new"} <= set(by_name)
+    payments = by_name["payments-api"]
+    assert (payments["repo"], payments["in_catalog"], payments["has_api_entity"]) == ("payments-api", True, True)
+    assert by_name["brand-new"]["in_catalog"] is False
+    new_codes = {i["code"] for i in by_name["brand-new"]["issues"]}
+    assert "REF004" in new_codes  # refunds-api does not exist
+    assert all(i["path"].startswith("brand-new/") for i in by_name["brand-new"]["issues"])
+    assert by_name["search-indexer"]["repo"] is None and by_name["search-indexer"]["has_catalog_info"]
+    assert report["summary"]["services"] == len(report["services"])
+    assert env.token not in out.read_text(encoding="utf-8")
