@@ -214,7 +214,8 @@ def test_export_then_offline_run_gives_the_live_findings(
     _, offline_report, _ = run(root, capsys, monkeypatch, "--snapshot", str(snapshot))
     assert {c for _, c in codes(live_report)} == {"REF004", "LIV001", "LIV002"}
     assert [(f["line"], f["code"]) for f in offline_report["findings"]] == [  # type: ignore[attr-defined]
-        (f["line"], f["code"]) for f in live_report["findings"]  # type: ignore[attr-defined]
+        (f["line"], f["code"])
+        for f in live_report["findings"]  # type: ignore[attr-defined]
     ]
 
 
@@ -252,7 +253,11 @@ def test_audit_streams_a_report_that_matches_its_schema(
     by_name = {s["name"]: s for s in report["services"]}
     assert {"payments-api", "search-indexer", "Ledger-Core", "brand-new"} <= set(by_name)
     payments = by_name["payments-api"]
-    assert (payments["repo"], payments["in_catalog"], payments["has_api_entity"]) == ("payments-api", True, True)
+    assert (payments["repo"], payments["in_catalog"], payments["has_api_entity"]) == (
+        "payments-api",
+        True,
+        True,
+    )
     assert by_name["brand-new"]["in_catalog"] is False
     new_codes = {i["code"] for i in by_name["brand-new"]["issues"]}
     assert "REF004" in new_codes  # refunds-api does not exist
