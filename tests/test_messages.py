@@ -79,3 +79,104 @@ def test_every_message_is_one_line(every_finding: list[Diagnostic]) -> None:
 def test_every_rule_has_a_fixture_that_shows_its_finding() -> None:
     shown = {code for case in CASES for _, _, code in expectations(case)}
     assert sorted(set(METAS) - shown) == []
+
+
+LONG = "q" * 120  # a value far longer than any message should quote
+
+
+def _long_values_repo(root: Path) -> Path:
+    files = {
+        "catalog-info.yaml": f"""\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+{LONG}: stray
+metadata:
+  name: "{LONG} service"
+  namespace: "Team {LONG}"
+  labels:
+    team: "{LONG} and friends"
+  annotations:
+    backstage.io/source-location: "{LONG}"
+    backstage.io/techdocs-ref: "dir:./{LONG}"
+  tags: ["{LONG}"]
+  links:
+    - url: "{LONG}"
+spec:
+  type: service
+  lifecycle: "{LONG}"
+  owner: "user:{LONG}"
+  system: commerce
+  dependsOn: ["{LONG[:60]}"]
+---
+"{LONG}"
+---
+apiVersion: "{LONG}"
+kind: "X{LONG}"
+metadata:
+  name: odd
+---
+apiVersion: backstage.io/v1alpha1
+kind: Location
+metadata:
+  name: more
+spec:
+  type: file
+  target: "./{LONG}/"
+  targets: ["./{LONG}.yaml"]
+---
+apiVersion: backstage.io/v1alpha1
+kind: API
+metadata:
+  name: orders-api
+spec:
+  type: "{LONG}"
+  lifecycle: production
+  owner: group:default/team-orders
+  system: commerce
+  definition:
+    $text: ./api/{LONG}.yaml
+---
+{LONG}: 1
+{LONG}: 2
+""",
+        "skills/pdf/SKILL.md": f"""\
+---
+name: {LONG}_x
+description: Use when: {LONG}
+{LONG}: x
+metadata:
+  {LONG}: 1
+license: {LONG}.txt
+allowed-tools: Bash({LONG}
+---
+# PDF
+
+See [the guide](references/{LONG}.md) and [shared](../{LONG}.md).
+""",
+        "AGENTS.md": f"""\
+# Notes
+
+Run `make {LONG}` before pushing; see [the docs](docs/{LONG}.md#{LONG}) and edit `src/{LONG}.py`.
+""",
+        "Makefile": "test:\n\tpytest\n",
+        "src/app.py": "",
+    }
+    (root / ".git").mkdir(parents=True)
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_messages_quote_long_user_text_briefly(tmp_path: Path) -> None:
+    """A 120-character value is quoted as its first 40 characters and `…`: the message stays
+    readable and still says what to do. Suggestions built from it stay within the formats' limits."""
+    found = lint([str(_long_values_repo(tmp_path))], cwd=tmp_path, strict=True).diagnostics
+    codes = {d.code for d in found}
+    quoting = {"YML002", "YML004", "CAT001", "CAT003", "CAT004", "CAT005", "CAT006", "CAT009", "CAT014"}
+    quoting |= {"CAT015", "CAT019", "CAT020", "CAT021", "STD004", "STD007", "STD008", "REF001", "REF002"}
+    quoting |= {"SKL003", "SKL005", "SKL006", "SKL009", "SKL010", "SKL011", "SKL012", "SKL015", "SKL016"}
+    quoting |= {"AGT004", "AGT005", "AGT006"}
+    assert quoting <= codes, f"not exercised: {sorted(quoting - codes)}"
+    assert [f"{d.code}: {d.message}" for d in found if "q" * 65 in d.message] == []
+    assert [d.message for d in found if d.code in quoting and not re.search("q{20,}…", d.message)] == []

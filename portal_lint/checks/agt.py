@@ -17,7 +17,7 @@ from portal_lint.agents import (
     defined,
     normalize,
 )
-from portal_lint.diagnostic import Finding, Span
+from portal_lint.diagnostic import Finding, Span, excerpt
 from portal_lint.markdown import (
     MARKDOWN_SUFFIXES,
     anchor_missing,
@@ -40,7 +40,8 @@ def _line_span(agents: AgentsFile, line: int) -> Span:
 @rule("AGT001")
 def agents_empty(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding]:
     if agents.error is not None:
-        yield Finding(f"{agents.error}; agents cannot read it", Span(0, 0, 0, 1))
+        fix = "" if "re-save" in agents.error else ": replace it with a UTF-8 text file"
+        yield Finding(f"{agents.error}; agents cannot read it{fix}", Span(0, 0, 0, 1))
     elif agents.blank:
         what = "is empty, so Codex skips it" if not agents.source.text.strip() else "holds only comments"
         yield Finding(
@@ -151,8 +152,8 @@ def link_broken(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding]:
         where = (agents.folder / path) if path else agents.path
         if not where.exists():
             yield Finding(
-                f"the link target `{path}` does not exist (relative to {_rel_folder(agents)}); agents that "
-                "follow it find nothing: fix the path or remove the link",
+                f"the link target `{excerpt(path)}` does not exist (relative to {_rel_folder(agents)}); "
+                "agents that follow it find nothing: fix the path or remove the link",
                 span,
             )
             continue
@@ -160,7 +161,8 @@ def link_broken(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding]:
             anchors = agents.doc.anchors if not path else file_anchors(where, ctx.run.cache, full=True)
             if anchor_missing(anchors, fragment):
                 yield Finding(
-                    f"`#{fragment}` matches no heading in `{path or agents.path.name}`: link to one of "
+                    f"`#{excerpt(fragment)}` matches no heading in `{excerpt(path or agents.path.name)}`: "
+                    "link to one of "
                     "its headings (GitHub anchors: lowercase, punctuation dropped, spaces as hyphens)",
                     span,
                 )
@@ -225,7 +227,7 @@ def path_missing(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding]:
             # build output such as `out/bundle.js` name no folder of the checkout.
             continue
         yield Finding(
-            f"`{text}` does not exist in the repository; agents that look for it waste a turn or "
+            f"`{excerpt(text)}` does not exist in the repository; agents that look for it waste a turn or "
             "invent it: fix the path or remove the mention",
             Span(span.line, span.col, span.line, span.end_col),
         )
@@ -350,8 +352,8 @@ def command_undefined(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding]
                 if cmd.tool == "python":
                     continue  # `uv run X` without a project: a standalone script or tool, not checkable
                 yield Finding(
-                    f"`{cmd.text}`: there is no {definer.tool} in {_up_from(agents)}, so an agent that "
-                    f"runs this command fails: add one with the {definer.what} or fix the command",
+                    f"`{excerpt(cmd.text)}`: there is no {definer.tool} in {_up_from(agents)}, so an agent "
+                    f"that runs this command fails: add one with the {definer.what} or fix the command",
                     span,
                 )
                 continue
@@ -360,7 +362,8 @@ def command_undefined(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding]
                 continue
             rel, hint = posix_rel(path, agents.source.repo.root), _alternatives(cmd.name, names)
             yield Finding(
-                f"`{cmd.text}`: {rel} defines no {definer.what} `{cmd.name}` ({hint}), so an agent "
+                f"`{excerpt(cmd.text)}`: {rel} defines no {definer.what} `{excerpt(cmd.name)}` ({hint}), "
+                "so an agent "
                 f"that runs this command fails: fix the command or add the {definer.what}",
                 span,
             )

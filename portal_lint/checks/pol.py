@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from portal_lint.config import Config
-from portal_lint.diagnostic import Finding, Span
+from portal_lint.diagnostic import Finding, Span, excerpt
 from portal_lint.model import InputError, Repo, posix_rel, read_text
 from portal_lint.policy import disabled_by_config, policy_for
 from portal_lint.registry import RuleContext, load_metadata, rule
@@ -20,7 +20,7 @@ def suppression_unknown_rule(repo: Repo, ctx: RuleContext) -> Iterator[Finding]:
     for path, sup in sups.items():
         for line, col, token in sup.unknown:
             yield Finding(
-                f"`{token}` in a portal-lint suppression names no rule; use a code like CAT005 "
+                f"`{excerpt(token)}` in a portal-lint suppression names no rule; use a code like CAT005 "
                 "or a name like name-invalid (`portal-lint rule` lists them)",
                 Span(line - 1, col - 1, line - 1, col - 1 + len(token)),
                 path=path.relative_to(repo.root).as_posix(),
@@ -83,7 +83,7 @@ def required_rule_disabled(repo: Repo, ctx: RuleContext) -> Iterator[Finding]:
                 continue
             reported.add(code)
             key, token = cause
-            how = f"`{key}` lists `{token}`" if token else f"`{key}` leaves it out"
+            how = f"`{key}` lists `{excerpt(token)}`" if token else f"`{key}` leaves it out"
             yield Finding(
                 f"{metas[code].name} ({code}) is switched off by config ({how}), but {src.label} requires "
                 f"the standard it checks: remove it from `{key}`, or change the standard so config and "

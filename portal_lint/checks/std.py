@@ -239,7 +239,7 @@ def techdocs_ref(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
         )
     elif not any((folder / m).is_file() for m in MKDOCS):
         shown = posix_rel(folder, norm(repo.root))
-        where = "the repository root" if shown == "." else f"{shown}/"
+        where = "the repository root" if shown == "." else f"{excerpt(shown)}/"
         yield Finding(
             f"`{TECHDOCS_REF}: {excerpt(value)}` points at {where}, which has no mkdocs.yml, so the "
             "TechDocs build fails: add an mkdocs.yml (and docs/index.md) there, or point the annotation "
