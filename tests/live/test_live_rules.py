@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -265,3 +266,27 @@ def test_audit_streams_a_report_that_matches_its_schema(
     assert by_name["search-indexer"]["repo"] is None and by_name["search-indexer"]["has_catalog_info"]
     assert report["summary"]["services"] == len(report["services"])
     assert env.token not in out.read_text(encoding="utf-8")
+
+
+def test_the_github_action_reports_catalog_findings_with_the_token_from_its_input(
+    backstage: Backend, tmp_path: Path
+) -> None:
+    from tests.test_action import run_action
+
+    runner_temp = tmp_path / "runner"
+    bin_dir = runner_temp / "portal-lint-venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    # This checkout's interpreter stands in for the virtualenv the install step would create.
+    script = shutil.which("portal-lint")
+    assert script is not None
+    (bin_dir / "portal-lint").symlink_to(script)
+    (bin_dir / "python").symlink_to(sys.executable)
+    workspace = repo(tmp_path, service(owner="group:default/team-paymnts"), name="ws")
+    inputs = {"catalog-url": backstage.url, "token": backstage.token}
+    code, stdout, outputs = run_action(runner_temp, workspace, inputs)
+    assert code == 1, stdout
+    assert outputs["errors"] == "2"  # the owner and refunds-api
+    assert "::error file=catalog-info.yaml,line=12," in stdout and "title=REF004 ref-not-found" in stdout
+    sarif = (workspace / "portal-lint.sarif").read_text(encoding="utf-8")
+    assert '"ruleId":"REF004"' in sarif
+    assert backstage.token not in stdout + sarif
