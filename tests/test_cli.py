@@ -1,0 +1,201 @@
+"""The command line as a user meets it: what it prints, what it exits with, and how flags,
+config files and inline suppressions change that."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from portal_lint.cli import main
+from portal_lint.registry import load_metadata
+
+SERVICE = """\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: payments
+  description: Takes card payments
+spec:
+  type: service
+  lifecycle: production
+  owner: group:default/team-payments
+  system: commerce
+"""
+# One error (CAT005, line 4) and one warning (CAT017, line 6).
+BROKEN = SERVICE.replace("name: payments", "name: payments api").replace(
+    "  description: Takes card payments\n",
+    "  description: Takes card payments\n  annotations:\n    backstage.io/orphan: 'true'\n",
+)
+LINE = re.compile(
+    r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?:error|warning|notice) \[(?P<code>\w+)\] .+$"
+)
+CLEAN = "All clear: 1 file checked, no findings."
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "catalog-info.yaml").write_text(BROKEN, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.delenv("PORTAL_LINT_CATALOG_URL", raising=False)
+    return tmp_path
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def findings(out: str) -> list[tuple[str, int, str]]:
+    return [(m["path"], int(m["line"]), m["code"]) for m in map(LINE.match, out.splitlines()) if m]
+
+
+def test_text_lines_summary_and_exit_1(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run([], capsys)
+    assert code == 1
+    assert findings(out) == [("catalog-info.yaml", 4, "CAT005"), ("catalog-info.yaml", 7, "CAT017")]
+    assert 'catalog-info.yaml:4:9: error [CAT005] `metadata.name` "payments api"' in out
+    assert "catalog-info.yaml:7:5: warning [CAT017]" in out
+    assert out.rstrip().splitlines()[-1] == "Found 1 error, 1 warning, 0 notices in 1 file."
+    assert "\033[" not in out  # no colour when stdout is not a terminal
+
+
+def test_a_clean_repository_exits_0(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "catalog-info.yaml").write_text(SERVICE, encoding="utf-8")
+    code, out, _ = run([], capsys)
+    assert code == 0
+    assert out.splitlines()[-1] == CLEAN
+
+
+def test_usage_errors_exit_2(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--format", "xml"])
+    assert exc.value.code == 2
+    code, _, err = run(["--select", "CAT999"], capsys)
+    assert code == 2 and "unknown rule `CAT999`" in err
+
+
+def test_explicit_files_are_the_only_ones_linted(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The pre-commit form: `portal-lint FILE...` lints those files, whatever their name."""
+    (repo / "services").mkdir()
+    (repo / "services" / "catalog-info.yml").write_text(
+        BROKEN.replace("payments", "ledger"), encoding="utf-8"
+    )
+    (repo / "entities.yaml").write_text(BROKEN.replace("payments", "refunds"), encoding="utf-8")
+    code, out, _ = run(["entities.yaml"], capsys)
+    assert code == 1 and {p for p, _, _ in findings(out)} == {"entities.yaml"}
+    code, out, _ = run([], capsys)  # the repository: catalog-info.yaml and .yml, not entities.yaml
+    assert {p for p, _, _ in findings(out)} == {"catalog-info.yaml", "services/catalog-info.yml"}
+
+
+def test_select_and_ignore_take_codes_names_and_families(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert [c for *_, c in findings(run(["--select", "CAT005"], capsys)[1])] == ["CAT005"]
+    assert [c for *_, c in findings(run(["--select", "annotation-reserved"], capsys)[1])] == ["CAT017"]
+    assert [c for *_, c in findings(run(["--ignore", "name-invalid"], capsys)[1])] == ["CAT017"]
+    assert findings(run(["--ignore", "CAT"], capsys)[1]) == []
+    assert findings(run(["--select", "YML,STD"], capsys)[1]) == []
+
+
+def test_fail_on_sets_the_severity_that_fails(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["--ignore", "CAT005"], capsys)[0] == 0  # a warning alone passes by default
+    assert run(["--ignore", "CAT005", "--fail-on", "warning"], capsys)[0] == 1
+    assert run(["--ignore", "CAT005", "--fail-on", "note"], capsys)[0] == 1
+    (repo / ".portal-lint.yaml").write_text("fail-on: warning\n", encoding="utf-8")
+    assert run(["--ignore", "CAT005"], capsys)[0] == 1
+
+
+def test_output_writes_the_report_to_a_file(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["--format", "json", "--output", "report.json"], capsys)
+    assert code == 1 and out == ""
+    doc = json.loads((repo / "report.json").read_text(encoding="utf-8"))
+    assert [(f["code"], f["line"], f["column"]) for f in doc["findings"]] == [
+        ("CAT005", 4, 9),
+        ("CAT017", 7, 5),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        (".portal-lint.yaml", "ignore: [name-invalid]\nseverity:\n  CAT017: error\n"),
+        ("pyproject.toml", '[tool.portal-lint]\nignore = ["name-invalid"]\nseverity = {CAT017 = "error"}\n'),
+    ],
+)
+def test_config_files_change_the_run(
+    repo: Path, capsys: pytest.CaptureFixture[str], name: str, text: str
+) -> None:
+    (repo / name).write_text(text, encoding="utf-8")
+    code, out, _ = run([], capsys)
+    assert code == 1
+    assert "catalog-info.yaml:7:5: error [CAT017]" in out and "CAT005" not in out
+
+
+def test_config_flag_names_the_file(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "ci.yaml").write_text("select: [CAT017]\n", encoding="utf-8")
+    assert [c for *_, c in findings(run(["--config", "ci.yaml"], capsys)[1])] == ["CAT017"]
+    code, _, err = run(["--config", "missing.yaml"], capsys)
+    assert code == 2 and "config file not found" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("fail_on: warning\n", ".portal-lint.yaml:1: unknown key `fail_on` (did you mean `fail-on`?)"),
+        (
+            "exclude: []\nfail-on: sometimes\n",
+            ".portal-lint.yaml:2: `fail-on` must be one of error, warning, note",
+        ),
+        ("ignore: [CAT999]\n", "`ignore` names an unknown rule `CAT999`"),
+        ("rules:\n  name-invalid:\n    max-len: 120\n", ":3: CAT005 (name-invalid) has no option `max-len`"),
+        ("rules:\n  name-invalid:\n    max-length: long\n", "option `max-length` of CAT005 must be a int"),
+        ("- select\n", ":1: the config must be a mapping of keys"),
+    ],
+)
+def test_a_bad_config_is_a_clear_error_naming_the_key(
+    repo: Path, capsys: pytest.CaptureFixture[str], text: str, said: str
+) -> None:
+    (repo / ".portal-lint.yaml").write_text(text, encoding="utf-8")
+    code, out, err = run([], capsys)
+    assert code == 2 and out == ""
+    assert said in err and "Traceback" not in err
+
+
+def test_inline_suppressions(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = BROKEN.replace("name: payments api", "name: payments api   # portal-lint: disable=CAT005")
+    text = text.replace(
+        "  annotations:\n", "  annotations:\n    # portal-lint: disable=annotation-reserved\n"
+    )
+    (repo / "catalog-info.yaml").write_text(text, encoding="utf-8")
+    code, out, _ = run([], capsys)
+    assert code == 0 and out.splitlines()[-1] == CLEAN
+    (repo / "catalog-info.yaml").write_text(
+        "# portal-lint: disable-file=CAT005,CAT017\n" + BROKEN, encoding="utf-8"
+    )
+    assert run([], capsys)[0] == 0
+    (repo / "catalog-info.yaml").write_text("# portal-lint: disable-file=CAT500\n" + BROKEN, encoding="utf-8")
+    assert findings(run([], capsys)[1]) == [
+        ("catalog-info.yaml", 1, "POL003"),
+        ("catalog-info.yaml", 5, "CAT005"),
+        ("catalog-info.yaml", 8, "CAT017"),
+    ]
+
+
+def test_rule_lists_every_rule_and_documents_one(capsys: pytest.CaptureFixture[str]) -> None:
+    metas = load_metadata()
+    code, out, _ = run(["rule"], capsys)
+    assert code == 0 and [line.split()[0] for line in out.splitlines()] == list(metas)
+    code, out, _ = run(["rule", "CAT005"], capsys)
+    meta = metas["CAT005"]
+    assert code == 0
+    for part in (meta.name, meta.summary, "payments api", "name: payments", "isValidObjectName"):
+        assert part in out
+    assert run(["rule", "name-invalid"], capsys)[1] == out
+    code, _, err = run(["rule", "CAT999"], capsys)
+    assert code == 2 and "no rule `CAT999`" in err
