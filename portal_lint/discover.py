@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from portal_lint.model import CATALOG_NAMES, Repo, overlay_text, walk
+from portal_lint.model import CATALOG_NAMES, Repo, overlay_text, walk_repos
 
 SKILL_NAME = "SKILL.md"
 AGENTS_NAMES = frozenset({"AGENTS.md", "agents.md", "AGENTS.override.md"})
@@ -97,13 +98,24 @@ class Discovery:
 
     def _scan_dir(self, top: Path, out: dict[Path, Target]) -> None:
         before = len(out)
-        for p in walk(top):
-            # A `.git` below the folder marks a repository; otherwise the folder itself is one.
-            root = self.root or git_root(p.parent, top) or top
-            rel = p.relative_to(root).as_posix() if p.is_relative_to(root) else p.name
-            kind = kind_of(p, False, self.extra_catalog, rel)
-            if kind and not self._excluded(rel):
-                out[p] = Target(p, kind, self.repo(root))
+        extra, exclude = self.extra_catalog, self.exclude
+        for root_s, files in walk_repos(str(top), self.root is not None).items():
+            root = self.root or Path(root_s)
+            prefix = os.path.join(str(root), "")
+            repo: Repo | None = None  # a repository without lintable files is not one of the run's
+            found = []
+            for path_s, is_file in files:
+                p = Path(path_s)
+                name = p.name
+                if name in CATALOG_NAMES and is_file:
+                    found.append(p)
+                rel = path_s[len(prefix) :].replace(os.sep, "/") if path_s.startswith(prefix) else name
+                kind = kind_of(p, False, extra, rel)
+                if kind and not (exclude and self._excluded(rel)):
+                    repo = repo or self.repo(root)
+                    out[p] = Target(p, kind, repo)
+            if repo is not None and self.root is None:  # the walk covered the whole repository
+                repo.seed_catalog_paths(found)
         if len(out) == before and (self.root or (top / ".git").exists()):
             # A repository without any lintable file still gets its repository rules (e.g. "no
             # catalog-info.yaml at the root"); a folder of repositories does not become one.

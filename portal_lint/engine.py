@@ -180,6 +180,12 @@ class _Collector:
                 )
 
 
+# A process pool pays off past this many targets (fork and merge cost ~20 ms); below it, or
+# with one CPU, a run stays in one process.
+POOL_THRESHOLD = 200
+_CHUNK = 25  # repositories per unit of work handed out to a process
+
+
 def lint(
     paths: Sequence[str] = (),
     *,
@@ -191,8 +197,13 @@ def lint(
     ignore: Sequence[str] = (),
     index: Any = None,
     strict: bool = False,
+    jobs: int | None = None,
 ) -> Result:
-    """Lint `paths` (default: the current repository) and return every finding, sorted."""
+    """Lint `paths` (default: the current repository) and return every finding, sorted.
+
+    `jobs`: processes to use (default: the CPUs available, once there are more than
+    POOL_THRESHOLD targets). A run given a catalog `index` stays in one process: a live
+    index holds a network client and caches that belong to this process."""
     cwd = (cwd or Path.cwd()).absolute()
     if cfg is None:
         first = (cwd / paths[0]) if paths else cwd
@@ -205,20 +216,84 @@ def lint(
     discovery = Discovery(cwd, root, cfg.get("catalog-files"), cfg.get("exclude"))
     targets = discovery.targets(list(paths))
     col = _Collector(run)
-    for target in targets:
-        loader = LOADERS.get(target.kind)
-        if loader is None:
-            continue
-        sf = None
-        for on, subject, sf in loader(target, run):
-            col.run_rules(on, subject, sf, target.repo)
-        if sf is not None:
-            col.sup_for(sf.path, sf.text, target.repo)  # so unknown codes in its suppressions are reported
     run.cache["suppressions"] = col.suppressions
-    for repo in discovery.repos.values():  # those of the targets, and scanned ones without any
-        col.run_rules("repo", repo, None, repo)
-    diags = sorted(set(col.out), key=lambda d: d.sort_key)
-    return Result(diags, len(targets), run.notices, run.internal_errors, cfg.get("fail-on"), cwd)
+    by_repo: dict[Path, list[Target]] = {r: [] for r in sorted(discovery.repos)}
+    for target in targets:
+        by_repo[target.repo.root].append(target)
+    groups = [(discovery.repos[r], ts) for r, ts in by_repo.items()]
+    chunks = [groups[i : i + _CHUNK] for i in range(0, len(groups), _CHUNK)]
+    workers = _workers(jobs, len(targets), len(chunks), index)
+    if workers > 1:
+        from portal_lint import pool
+
+        parts = pool.map_chunks(lambda i: _lint_chunk(col, chunks[i]), len(chunks), workers)
+    else:
+        parts = [_lint_chunk(col, chunk) for chunk in chunks]
+    diags: set[Diagnostic] = set()
+    for found, notices, errors in parts:
+        diags.update(found)
+        for text in notices:
+            run.notice(text)
+        run.internal_errors.extend(errors)
+    out = sorted(diags, key=lambda d: d.sort_key)
+    return Result(out, len(targets), run.notices, run.internal_errors, cfg.get("fail-on"), cwd)
+
+
+ChunkResult = tuple[list[Diagnostic], list[str], list[str]]  # diagnostics, notices, internal errors
+
+
+def _workers(jobs: int | None, targets: int, chunks: int, index: Any) -> int:
+    if index is not None or chunks < 2:
+        return 1
+    if jobs is None:
+        if targets <= POOL_THRESHOLD:
+            return 1
+        import os
+
+        jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(jobs, chunks))
+
+
+def _lint_chunk(col: _Collector, chunk: list[tuple[Repo, list[Target]]]) -> ChunkResult:
+    """Lint whole repositories: their targets, then their repository rules, then let go of
+    what was parsed (a run over thousands of repositories holds one at a time)."""
+    run = col.run
+    saved = col.out, run.notices, run.internal_errors
+    col.out, run.notices, run.internal_errors = [], [], []
+    try:
+        for repo, targets in chunk:
+            for target in targets:
+                _lint_target(col, target)
+            col.run_rules("repo", repo, None, repo)
+            col.suppressions.pop(repo.root, None)
+            repo.release()
+        return col.out, run.notices, run.internal_errors
+    finally:
+        col.out, run.notices, run.internal_errors = saved
+
+
+def _lint_target(col: _Collector, target: Target) -> None:
+    loader = LOADERS.get(target.kind)
+    if loader is None:
+        return
+    sf = None
+    subjects = iter(loader(target, col.run))
+    while True:
+        try:
+            got = next(subjects, None)
+        except Exception as exc:  # a loader's bug is reported like a rule's, never a traceback
+            if col.run.strict:
+                raise
+            col.run.internal_errors.append(
+                f"internal error reading {posix_rel(target.path, col.run.cwd)}: {type(exc).__name__}: {exc}"
+            )
+            break
+        if got is None:
+            break
+        on, subject, sf = got
+        col.run_rules(on, subject, sf, target.repo)
+    if sf is not None:
+        col.sup_for(sf.path, sf.text, target.repo)  # so unknown codes in its suppressions are reported
 
 
 def warn(text: str) -> None:

@@ -193,6 +193,16 @@ class Repo:
             self._entities = out
         return self._entities
 
+    def release(self) -> None:
+        """Forget what was read and parsed (a long run keeps one repository at a time)."""
+        self._parsed.clear()
+        self._catalog_paths = None
+        self._entities = None
+
+    def seed_catalog_paths(self, paths: list[Path]) -> None:
+        """The catalog files a walk of the whole repository already found (saves walking it again)."""
+        self._catalog_paths = sorted(paths)
+
     def exists(self, rel: str) -> bool:
         return (self.root / rel).exists()
 
@@ -293,6 +303,10 @@ def _as_read(text: str) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
+def _descend(name: str) -> bool:
+    return name not in SKIP_DIRS and not (name.startswith(".") and name not in HIDDEN_ALLOWED)
+
+
 def walk(root: Path) -> list[Path]:
     """Files below root, without following directory symlinks (no loops, no escapes).
 
@@ -311,11 +325,47 @@ def walk(root: Path) -> list[Path]:
                 if e.is_dir(follow_symlinks=False):
                     if name in CATALOG_NAMES:
                         out.append(Path(e.path))
-                    if name in SKIP_DIRS or (name.startswith(".") and name not in HIDDEN_ALLOWED):
-                        continue
-                    stack.append(e.path)
+                    if _descend(name):
+                        stack.append(e.path)
                 else:  # also symlinks (to loops, or nowhere) and pipes: reading them says what is wrong
                     out.append(Path(e.path))
             except OSError:
                 continue
     return out
+
+
+def walk_repos(top: str, one_repo: bool = False) -> dict[str, list[tuple[str, bool]]]:
+    """`walk(top)` in one pass, files grouped by repository: the nearest folder at or below
+    `top` holding `.git`, else `top` (all in `top` when `one_repo`). Each file comes with
+    whether it is a regular file (through a symlink too)."""
+    out: dict[str, list[tuple[str, bool]]] = {}
+    stack = [(top, top)]
+    while stack:
+        folder, repo = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        if not one_repo and any(e.name == ".git" and os.path.exists(e.path) for e in entries):
+            repo = folder
+        files = out.setdefault(repo, [])
+        for e in entries:
+            name = e.name
+            try:
+                if e.is_dir(follow_symlinks=False):
+                    if name in CATALOG_NAMES:
+                        files.append((e.path, False))
+                    if _descend(name):
+                        stack.append((e.path, repo))
+                else:  # as in walk(): a symlink loop or a pipe is listed, reading it says what is wrong
+                    files.append((e.path, _is_file(e)))
+            except OSError:
+                continue
+    return out
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:  # a symlink loop
+        return False
