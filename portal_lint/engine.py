@@ -224,9 +224,9 @@ def lint(
     chunks = [groups[i : i + _CHUNK] for i in range(0, len(groups), _CHUNK)]
     workers = _workers(jobs, len(targets), len(chunks), index)
     if workers > 1:
-        from portal_lint import pool
+        from portal_lint.pool import map_chunks
 
-        parts = pool.map_chunks(lambda i: _lint_chunk(col, chunks[i]), len(chunks), workers)
+        parts = map_chunks(lambda i: _lint_chunk(col, chunks[i]), len(chunks), workers)
     else:
         parts = [_lint_chunk(col, chunk) for chunk in chunks]
     diags: set[Diagnostic] = set()
