@@ -254,3 +254,21 @@ def test_diff_names_a_file_outside_the_current_folder_as_git_does(
     assert main(["--fix", "--diff", str(messy)]) == 1
     name = messy.as_posix().lstrip("/")
     assert capsys.readouterr().out.startswith(f"--- a/{name}\n+++ b/{name}\n")
+
+
+def test_a_write_that_fails_midway_leaves_the_original_and_no_temporary_file(
+    messy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inode = messy.stat().st_ino
+
+    def crash(src: object, dst: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", crash)
+    outcome = _fix(messy.parent)
+    assert outcome.errors == ["catalog-info.yaml: not fixed, cannot write it: No space left on device"]
+    assert messy.read_bytes() == MESSY.encode("utf-8") and messy.stat().st_ino == inode
+    assert sorted(p.name for p in messy.parent.iterdir()) == [".git", "catalog-info.yaml"]
+    monkeypatch.undo()
+    _fix(messy.parent)
+    assert messy.stat().st_ino != inode, "the new content arrives by rename, not by rewriting in place"
