@@ -51,6 +51,7 @@ class Run:
     notices: list[str] = field(default_factory=list)
     internal_errors: list[str] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict)
+    select: tuple[str, ...] = ()  # the caller's own selection: rules it names run whatever the policy
 
     def notice(self, text: str) -> None:
         if text not in self.notices:
@@ -211,7 +212,7 @@ def lint(
         from portal_lint.discover import git_root
 
         cfg = config_mod.load(git_root(base.absolute()) or base.absolute(), config_path)
-    run = Run(cwd, cfg, {}, index=index, strict=strict)
+    run = Run(cwd, cfg, {}, index=index, strict=strict, select=tuple(select))
     bind(cfg, select_rules(cfg, select, ignore), run)
     discovery = Discovery(cwd, root, cfg.get("catalog-files"), cfg.get("exclude"))
     targets = discovery.targets(list(paths))
