@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from portal_lint.catalog import CatalogError
 from portal_lint.model import Entity, Repo, posix_rel
 from portal_lint.refs import RefError, RefUse, format_problem, parse_ref, refs_of
 
 if TYPE_CHECKING:
+    from portal_lint.catalog import CatalogError
     from portal_lint.catalog.index import EntityIndex, Entry
     from portal_lint.config import Config
 
@@ -92,6 +92,7 @@ def build_index(
     """
     if not s.any:
         return None
+    from portal_lint.catalog import CatalogError
     from portal_lint.catalog.index import EntityIndex
 
     snapshot = None
@@ -132,6 +133,8 @@ def catalog_failure(index: EntityIndex | None, require: bool) -> CatalogError | 
     """
     if index is None or index.client is None:
         return None
+    from portal_lint.catalog import CatalogError
+
     if index.live_error is None and require and index.client.request_count == 0:
         try:
             index.client.ping()
@@ -240,6 +243,8 @@ def lookups(run: Any, repo: Repo) -> Lookups | None:
             f"or --catalog-url URL (token in {TOKEN_ENV})"
         )
     else:
+        from portal_lint.catalog import CatalogError
+
         entities = repo.entities()
         refs = _wanted(entities)
         try:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from portal_lint.session import CATALOG_URL_ENV as URL_ENV
-from portal_lint.session import TOKEN_ENV
+from portal_lint.live import CATALOG_URL_ENV as URL_ENV
+from portal_lint.live import TOKEN_ENV
 
 
 def main(argv: Sequence[str]) -> int:
