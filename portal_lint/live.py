@@ -188,7 +188,8 @@ def template_ref(entity: Entity) -> str | None:
         return None
 
 
-def _wanted(entities: Iterable[Entity]) -> list[str]:
+def wanted_refs(entities: Iterable[Entity]) -> list[str]:
+    """Every ref the catalog rules look up for these entities: their own, their targets, templates."""
     refs: list[str] = []
     for entity in entities:
         if entity.ref is not None:
@@ -246,7 +247,7 @@ def lookups(run: Any, repo: Repo) -> Lookups | None:
         from portal_lint.catalog import CatalogError
 
         entities = repo.entities()
-        refs = _wanted(entities)
+        refs = wanted_refs(entities)
         try:
             entries = index.resolve(refs, include_local=False)
         except CatalogError as exc:

@@ -234,7 +234,10 @@ def services(
         facts = entity_facts(entity, version_key)
         if facts is not None:
             known[facts.ref] = facts.template_version
-    folders = _repo_refs(repos) if repos is not None else {}
+    folders: dict[Path, list[str]] = {}
+    if repos is not None:
+        folders, wanted = _scan(repos)
+        index.resolve(wanted, include_local=False)  # one batch for every repository's lint below
     matched: set[Path] = set()
     for entity in client.iter_entities(filter="kind=component", fields=COMPONENT_FIELDS):
         facts = entity_facts(entity, version_key)
@@ -253,14 +256,18 @@ def services(
 _META_FIELDS = ("metadata.name", "metadata.namespace", "metadata.annotations")
 
 
-def _repo_refs(repos: Path) -> dict[Path, list[str]]:
-    """Each service repository under `repos` → the refs of the entities its catalog files define."""
+def _scan(repos: Path) -> tuple[dict[Path, list[str]], list[str]]:
+    """Each service repository under `repos` → the refs its catalog files define; and every ref
+    the catalog rules will look up in them."""
     from portal_lint.model import Repo
 
-    out: dict[Path, list[str]] = {}
+    folders: dict[Path, list[str]] = {}
+    wanted: list[str] = []
     for folder in sorted(p for p in repos.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        out[folder] = [e.ref for e in Repo(folder).entities() if e.ref is not None]
-    return out
+        entities = Repo(folder).entities()
+        folders[folder] = [e.ref for e in entities if e.ref is not None]
+        wanted.extend(live.wanted_refs(entities))
+    return folders, list(dict.fromkeys(wanted))
 
 
 def _match(ref: str, name: str, folders: Mapping[Path, list[str]]) -> Path | None:

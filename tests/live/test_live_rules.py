@@ -290,3 +290,18 @@ def test_the_github_action_reports_catalog_findings_with_the_token_from_its_inpu
     sarif = (workspace / "portal-lint.sarif").read_text(encoding="utf-8")
     assert '"ruleId":"REF004"' in sarif
     assert backstage.token not in stdout + sarif
+
+
+def test_audit_lints_every_repository_with_one_lookup_batch(backstage: Backend, repos: Path) -> None:
+    import io
+
+    from portal_lint.catalog.client import CatalogClient
+    from portal_lint.catalog.index import EntityIndex
+    from portal_lint.commands.audit import write_report
+
+    out = io.StringIO()
+    with CatalogClient(backstage.url, backstage.token) as client:
+        write_report(out, client, EntityIndex(client=client), repos, live.TEMPLATE_VERSION_KEY)
+        # the whole catalog (one page), one by-refs batch for both repositories, the Components
+        assert client.request_count == 3
+    assert json.loads(out.getvalue())["summary"]["with_issues"] >= 1
