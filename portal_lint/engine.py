@@ -10,13 +10,11 @@ from typing import Any
 
 from portal_lint import config as config_mod
 from portal_lint import registry, suppress
-from portal_lint.agents import load_agents_subjects
 from portal_lint.diagnostic import SEVERITY_RANK, Diagnostic, Finding, Span
 from portal_lint.discover import Discovery, Target
 from portal_lint.model import InputError, Repo, SourceFile, posix_rel, read_text
 from portal_lint.parse.yaml12 import SyntaxProblem, YamlDoc
 from portal_lint.registry import Rule, RuleContext
-from portal_lint.skills import load_skill_subjects
 
 Subject = tuple[str, Any, SourceFile]  # (what rules it is for, the subject, the file it is in)
 Loader = Callable[[Target, "Run"], Iterable[Subject]]
@@ -72,27 +70,54 @@ def load_catalog_subjects(target: Target, run: Run) -> Iterable[Subject]:
         yield "entity", entity, cf.source
 
 
+def load_skill_subjects(target: Target, run: Run) -> Iterable[Subject]:
+    from portal_lint.skills import load_skill_subjects  # Markdown machinery: only when a SKILL.md is linted
+
+    return load_skill_subjects(target, run)
+
+
+def load_agents_subjects(target: Target, run: Run) -> Iterable[Subject]:
+    from portal_lint.agents import load_agents_subjects
+
+    return load_agents_subjects(target, run)
+
+
 LOADERS: dict[str, Loader] = {
     "catalog": load_catalog_subjects,
     "skill": load_skill_subjects,
     "agents": load_agents_subjects,
 }
+# The subjects each kind of target yields: a run binds (and imports) only the rules for the
+# subjects its targets have. A kind missing here gets every rule.
+KIND_SUBJECTS: dict[str, tuple[str, ...]] = {
+    "catalog": ("yaml-doc", "entity"),
+    "skill": ("skill",),
+    "agents": ("agents",),
+    "repo-file": (),
+}
 
 
 def select_rules(cfg: config_mod.Config, select: Sequence[str], ignore: Sequence[str]) -> list[str]:
-    rules = registry.all_rules()
+    metas = registry.load_metadata()
     chosen_tokens = list(select) or cfg.get("select")
     if chosen_tokens:
         chosen = {c for t in chosen_tokens for c in registry.lookup(t)}
     else:
-        chosen = {c for c, r in rules.items() if r.meta.enabled}
+        chosen = {c for c, m in metas.items() if m.enabled}
     for token in [*cfg.get("ignore"), *ignore]:
         chosen -= set(registry.lookup(token))
     return sorted(chosen)
 
 
-def bind(cfg: config_mod.Config, codes: Iterable[str], run: Run) -> None:
-    rules = registry.all_rules()
+def bind(
+    cfg: config_mod.Config, codes: Iterable[str], run: Run, subjects: Iterable[str] | None = None
+) -> None:
+    """Bind the rules of `codes` to the run (only those for `subjects`, when given)."""
+    if subjects is not None:
+        metas, wanted = registry.load_metadata(), set(subjects)
+        codes = [c for c in codes if metas[c].subject in wanted]
+    codes = list(codes)
+    rules = registry.rules_for(codes)
     overrides = {c: lvl for t, lvl in cfg.get("severity").items() for c in registry.lookup(t)}
     for code in codes:
         rule = rules[code]
@@ -213,9 +238,13 @@ def lint(
 
         cfg = config_mod.load(git_root(base.absolute()) or base.absolute(), config_path)
     run = Run(cwd, cfg, {}, index=index, strict=strict, select=tuple(select))
-    bind(cfg, select_rules(cfg, select, ignore), run)
     discovery = Discovery(cwd, root, cfg.get("catalog-files"), cfg.get("exclude"))
     targets = discovery.targets(list(paths))
+    kinds = {t.kind for t in targets}
+    subjects = None
+    if kinds <= KIND_SUBJECTS.keys():
+        subjects = {"repo", *(s for k in kinds for s in KIND_SUBJECTS[k])}
+    bind(cfg, select_rules(cfg, select, ignore), run, subjects)
     col = _Collector(run)
     run.cache["suppressions"] = col.suppressions
     by_repo: dict[Path, list[Target]] = {r: [] for r in sorted(discovery.repos)}

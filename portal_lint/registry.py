@@ -7,8 +7,12 @@ when either side is missing, so docs and behaviour cannot drift apart.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import marshal
+import os
 import pkgutil
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -109,6 +113,12 @@ _RULE_KEYS = {f for f in RuleMeta.__dataclass_fields__ if f not in {"code", "fam
 
 @cache
 def load_metadata() -> dict[str, RuleMeta]:
+    cached = _cached()
+    return cached[0] if cached is not None else load_metadata_yaml()
+
+
+def load_metadata_yaml() -> dict[str, RuleMeta]:
+    """The metadata as rules/*.yaml say, validated (what the cache holds a copy of)."""
     metas: dict[str, RuleMeta] = {}
     names: dict[str, str] = {}
     for path in sorted(rules_dir().glob("*.yaml")):
@@ -138,6 +148,83 @@ def load_metadata() -> dict[str, RuleMeta]:
     return dict(sorted(metas.items(), key=lambda kv: (order.get(kv[1].family, 99), kv[0])))
 
 
+# --------------------------------------------------------------------------- the metadata cache
+#
+# Loading rules/*.yaml and importing every check module costs a pre-commit run more than the
+# interpreter's own start. A marshal file beside the bytecode keeps the validated metadata and
+# which module holds each check, keyed by the size and mtime of every rule file and check
+# module: any edit rebuilds it, and where it cannot be written every run reads the YAML.
+
+_CACHE_FORMAT = 1
+_META_FIELDS = tuple(f for f in RuleMeta.__dataclass_fields__ if f != "options")
+CacheKey = tuple[tuple[str, int, int], ...]
+
+
+def cache_path() -> Path:
+    return Path(__file__).parent / "__pycache__" / f"rules.{sys.implementation.cache_tag}.marshal"
+
+
+def _cache_key() -> CacheKey | None:
+    import portal_lint.checks as pkg
+
+    key: list[tuple[str, int, int]] = []
+    try:
+        for folder, suffix in ((str(rules_dir()), ".yaml"), (pkg.__path__[0], ".py")):
+            for e in sorted(os.scandir(folder), key=lambda e: e.name):
+                if e.name.endswith(suffix):
+                    st = e.stat()
+                    key.append((e.path, st.st_size, st.st_mtime_ns))
+    except OSError:
+        return None
+    return tuple(key)
+
+
+@cache
+def _cached() -> tuple[dict[str, RuleMeta], dict[str, str]] | None:
+    return read_cache()
+
+
+def read_cache() -> tuple[dict[str, RuleMeta], dict[str, str]] | None:
+    """(metadata, code → check module), or None when missing or stale."""
+    key = _cache_key()
+    try:
+        fmt, stored_key, rows, modules = marshal.loads(cache_path().read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if fmt != _CACHE_FORMAT or stored_key != key:
+        return None
+    metas = {}
+    for values, options in rows:
+        meta = RuleMeta(
+            **dict(zip(_META_FIELDS, values, strict=True)),
+            options={k: OptionSpec(*v) for k, v in options.items()},
+        )
+        metas[meta.code] = meta
+    return metas, modules
+
+
+def _write_cache(metas: dict[str, RuleMeta], modules: dict[str, str]) -> None:
+    key = _cache_key()
+    if key is None:
+        return
+    rows = [
+        (
+            tuple(getattr(m, f) for f in _META_FIELDS),
+            {k: (o.type, o.default, o.help) for k, o in m.options.items()},
+        )
+        for m in metas.values()
+    ]
+    path = cache_path()
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(exist_ok=True)
+        tmp.write_bytes(marshal.dumps((_CACHE_FORMAT, key, rows, modules)))
+        os.replace(tmp, path)
+    except (OSError, ValueError):  # a read-only install: every run reads the YAML instead
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
 def _import_checks() -> None:
     import portal_lint.checks as pkg
 
@@ -154,7 +241,24 @@ def all_rules() -> dict[str, Rule]:
     missing_meta = sorted(set(_CHECKS) - set(metas))
     if missing_fn or missing_meta:
         raise RegistryError(f"rules without a check: {missing_fn}; checks without metadata: {missing_meta}")
+    if _cached() is None:  # the metadata came from the YAML just now
+        _write_cache(metas, {code: _CHECKS[code].__module__ for code in metas})
     return {code: Rule(metas[code], _CHECKS[code]) for code in metas}
+
+
+def rules_for(codes: Iterable[str]) -> dict[str, Rule]:
+    """The rules of `codes`, importing only the check modules that hold them (all of them, and
+    the checks against the metadata, when the cache is missing or out of date)."""
+    codes = list(codes)
+    cached = _cached()
+    if cached is not None:
+        metas, modules = cached
+        for name in sorted({modules[c] for c in codes if c in modules}):
+            importlib.import_module(name)
+        if all(c in _CHECKS and c in metas for c in codes):
+            return {c: Rule(metas[c], _CHECKS[c]) for c in codes}
+    rules = all_rules()
+    return {c: rules[c] for c in codes}
 
 
 def lookup(token: str) -> list[str]:
