@@ -62,6 +62,17 @@ def _api_dir(text: str) -> dict[str, Any]:
     return {"api-dir": m.group(1)} if m else {}
 
 
+def _sections(text: str) -> dict[str, Any]:
+    """The skill template's sections, from backticked headings or the list after a colon."""
+    quoted = [q.strip("# ").strip() for q in re.findall(r"`([^`]+)`", text)]
+    named = [q for q in quoted if q and q.lower() != "skill.md"]
+    if len(named) < 2 and ":" in text:
+        listed = text.rsplit(":", 1)[1].replace("`", "")
+        named = [p.strip("#*. ").strip() for p in re.split(r"\s*(?:,|\||;|\band\b|\bthen\b)\s*", listed)]
+    named = [n for n in named if n and len(n) <= 40]
+    return {"sections": list(dict.fromkeys(named))} if len(named) > 1 else {}
+
+
 def _lifecycles(text: str) -> dict[str, Any]:
     """The allowed values, from backticked words or the list after `lifecycle …:` / `one of`."""
     quoted = [w for w in re.findall(r"`([^`]+)`", text) if _WORD.fullmatch(w) and w.lower() != "lifecycle"]
@@ -100,7 +111,11 @@ STANDARDS: tuple[StandardDef, ...] = (
         "All new services MUST be scaffolded via the Backstage software template.",
         ("scaffolded-from-template",),
         (),
-        _any(_all(r"scaffold"), _all(r"\btemplate", r"\b(creat|generat|bootstrap|new)")),
+        # Not a skill bullet ("new skills follow the skill template"): that is skill-template.
+        lambda text: (
+            "skill" not in text
+            and _any(_all(r"scaffold"), _all(r"\btemplate", r"\b(creat|generat|bootstrap|new)"))(text)
+        ),
         # "New" services cannot be told from old ones offline, and most catalogs predate their
         # template: on by default this would flag every existing service.
         by_default=False,
@@ -169,6 +184,15 @@ STANDARDS: tuple[StandardDef, ...] = (
         # must be normative or list the values.
         lambda text: "lifecycle" in text and bool(_NORMATIVE.search(text) or _lifecycles(text)),
         _lifecycles,
+    ),
+    StandardDef(
+        "skill-template",
+        "skills follow the portal's skill template",
+        None,
+        ("skill-template",),
+        (),
+        _all(r"\bskills?\b|skill\.md", r"\btemplate\b|\bsections?\b"),
+        _sections,
     ),
     StandardDef(
         "techdocs",
@@ -438,9 +462,11 @@ class InForce:
         )
 
 
-def config_selects(cfg: Config, meta: RuleMeta) -> bool:
-    """Config names this rule itself in `select` (not just its family): run it whatever the policy."""
-    return any(t.strip().upper() == meta.code or t.strip().lower() == meta.name for t in cfg.get("select"))
+def config_selects(cfg: Config, meta: RuleMeta, also: tuple[str, ...] = ()) -> bool:
+    """Config's `select` (or the command line's, `also`) names this rule itself, not just its
+    family: run it whatever the policy."""
+    tokens = [t for given in (*cfg.get("select"), *also) for t in given.split(",")]
+    return any(t.strip().upper() == meta.code or t.strip().lower() == meta.name for t in tokens)
 
 
 def disabled_by_config(cfg: Config, code: str, enabled: set[str]) -> tuple[str, str] | None:
@@ -475,7 +501,8 @@ def in_force(ctx: RuleContext, repo: Repo) -> InForce | None:
     policy = policy_for(ctx.run, repo)
     std = policy.standard_for(ctx.meta.code)
     got: InForce | None = None
-    if std is not None or ctx.meta.code not in gated_codes() or config_selects(ctx.run.config, ctx.meta):
+    named = config_selects(ctx.run.config, ctx.meta, ctx.run.select)
+    if std is not None or ctx.meta.code not in gated_codes() or named:
         params = {n: param_source(ctx.run.config, ctx.meta, n, policy)[0] for n in ctx.meta.options}
         got = InForce(std, params)
     ctx.run.cache[key] = got

@@ -199,3 +199,12 @@ def test_rule_lists_every_rule_and_documents_one(capsys: pytest.CaptureFixture[s
     assert run(["rule", "name-invalid"], capsys)[1] == out
     code, _, err = run(["rule", "CAT999"], capsys)
     assert code == 2 and "no rule `CAT999`" in err
+
+
+def test_naming_a_policy_rule_with_select_runs_it(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The template standard is not enforced by default; `--select STD009` asks for it anyway."""
+    (repo / "catalog-info.yaml").write_text(SERVICE, encoding="utf-8")
+    assert run([], capsys)[0] == 0
+    assert run(["--select", "STD"], capsys)[0] == 0  # a family does not switch a policy rule on
+    code, out, _ = run(["--select", "STD009", "--fail-on", "warning"], capsys)
+    assert code == 1 and findings(out) == [("catalog-info.yaml", 3, "STD009")]

@@ -108,11 +108,20 @@ def test_an_unknown_profile_is_a_config_error_naming_the_line(tmp_path: Path) ->
         lint_repo(root)
 
 
-def test_template_sections_run_only_when_selected(tmp_path: Path) -> None:
+def test_template_sections_run_only_when_asked_for_by_name_or_by_agents_md(tmp_path: Path) -> None:
     text = skill_md(f"name: pdf-forms\ndescription: {DESC}\n", "# PDF forms\n\nDo the thing.\n")
     root = repo(tmp_path, {"skills/pdf-forms/SKILL.md": text})
     assert findings(root) == []
-    assert {code for *_, code in findings(root, select=["SKL"])} == {"SKL017"}
+    assert findings(root, select=["SKL"]) == []  # a family does not switch on a policy rule
+    assert {code for *_, code in findings(root, select=["SKL", "skill-template"])} == {"SKL017"}
+    bullet = "- Skills MUST follow the skill template: `Purpose`, `Steps` and `Constraints`.\n"
+    (root / "AGENTS.md").write_text(
+        f"# Skills\n\n## Developer Portal Standards\n\n{bullet}", encoding="utf-8"
+    )
+    [d] = lint_repo(root).diagnostics
+    assert (d.code, d.repo_path, d.line) == ("SKL017", "skills/pdf-forms/SKILL.md", 5)
+    assert "`## Purpose`, `## Steps`, `## Constraints`" in d.message and d.message.endswith("(AGENTS.md:5)")
+    assert [(r.path, r.line) for r in d.related] == [("AGENTS.md", 5)]
 
 
 # ---------------------------------------------------------------- bad input

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from portal_lint.diagnostic import Finding, Fix, Span, excerpt
 from portal_lint.markdown import MARKDOWN_SUFFIXES, anchor_missing, file_anchors, line_span, split_target
 from portal_lint.parse.tree import PMap, PSeq
+from portal_lint.policy import in_force
 from portal_lint.registry import RuleContext, rule
 from portal_lint.skills import CLAUDE_FIELDS, SPEC_FIELDS, SkillFile
 
@@ -525,8 +526,11 @@ def reference_outside(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
 
 @rule("SKL017")
 def template_sections(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
-    wanted = [str(s) for s in ctx.options["sections"]]
-    if not wanted or skill.error is not None:
+    enf = in_force(ctx, skill.source.repo)  # only where AGENTS.md or `select` asks for the template
+    if enf is None or skill.error is not None:
+        return
+    wanted = [str(s) for s in enf.params["sections"]]
+    if not wanted:
         return
     body = skill.body
     found: dict[str, int] = {}
@@ -536,12 +540,12 @@ def template_sections(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
     missing = [t for t in wanted if t.lower() not in found]
     if missing:
         names = ", ".join(f"`## {t}`" for t in missing)
-        yield Finding(
+        yield enf.finding(
             f"the portal skill template requires the section{'s' if len(missing) > 1 else ''} {names} "
             f"(in order: {listed}): add {'them' if len(missing) > 1 else 'it'}",
             _line_span(skill, body.headings[0].line if body.headings else skill.body_start),
         )
-    ordered = str(ctx.options["ordered-list"]).lower()
+    ordered = str(enf.params["ordered-list"]).lower()
     last = -1
     for title in wanted:
         index = found.get(title.lower())
@@ -551,15 +555,15 @@ def template_sections(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
         span = _line_span(skill, head.line)
         content = [skill.lines[n] for n in body.section(index) if skill.lines[n].strip()]
         if index < last:
-            yield Finding(
+            yield enf.finding(
                 f"`{title}` is out of order; the portal skill template orders {listed}: move the section "
                 "into that order",
                 span,
             )
         elif not content:
-            yield Finding(f"the `{title}` section is empty: write what belongs under it", span)
+            yield enf.finding(f"the `{title}` section is empty: write what belongs under it", span)
         elif title.lower() == ordered and not any(_ORDERED_ITEM.match(c) for c in content):
-            yield Finding(
+            yield enf.finding(
                 f"`{title}` must be a numbered list, so agents follow it in order: number its items "
                 "`1.`, `2.`, …",
                 span,
