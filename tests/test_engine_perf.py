@@ -16,6 +16,7 @@ import portal_lint
 from portal_lint import engine, registry
 from portal_lint.discover import Target
 from portal_lint.engine import Run, Subject
+from portal_lint.parse.yaml12 import parse_yaml
 
 ENTITY = """\
 apiVersion: backstage.io/v1alpha1
@@ -145,3 +146,17 @@ def test_the_metadata_cache_goes_stale_when_a_rule_file_changes(
     assert registry.read_cache() is not None
     (rules / "yml.yaml").write_text((rules / "yml.yaml").read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert registry.read_cache() is None
+
+
+def test_an_unclosed_quote_is_reported_where_it_opens_not_where_a_later_quote_closes_it() -> None:
+    text = ENTITY.format(name="svc", owner="group:default/team-a").replace("name: svc", 'name: "svc')
+    text = text.replace("type: service", 'type: "service"')
+    [doc] = parse_yaml(text)
+    assert doc.syntax is not None
+    assert doc.syntax.span.line == 3  # 0-based: the `name:` line, where the quote opens
+    assert "runs on to line 8" in doc.syntax.message  # `type: "service"`
+
+
+def test_a_quoted_value_over_several_lines_with_a_real_error_after_it_keeps_its_place() -> None:
+    [doc] = parse_yaml('description: "one\n  two" three: four\n')
+    assert doc.syntax is not None and doc.syntax.span.line == 1

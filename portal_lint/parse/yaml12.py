@@ -22,6 +22,7 @@ from yaml.composer import Composer
 from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
+from yaml.tokens import ScalarToken
 
 from portal_lint.diagnostic import FILE_START, Span
 from portal_lint.parse.tree import PMap, PSeq
@@ -333,7 +334,8 @@ def split_documents(text: str) -> list[tuple[int, str]]:
     return chunks
 
 
-def _syntax_problem(exc: yaml.MarkedYAMLError, line0: int, last_line: int) -> SyntaxProblem:
+def _syntax_problem(exc: yaml.MarkedYAMLError, line0: int, chunk: str) -> SyntaxProblem:
+    last_line = line0 + chunk.count("\n")
     problem = exc.problem or "invalid YAML"
     mark, ctx = exc.problem_mark, exc.context_mark
     # An unclosed quote or bracket is noticed far below (often at the end of the document);
@@ -343,11 +345,49 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, line0: int, last_line: int) -> Sy
     detail = f"{problem} ({exc.context})" if exc.context else problem
     if where is ctx and mark is not None and ctx is not None and mark.line != ctx.line:
         detail = f"{exc.context}: {problem} (noticed at line {mark.line + line0 + 1})"
+    runaway = _runaway_quote(chunk, mark) if not opened and mark is not None else None
+    if runaway is not None and mark is not None:
+        where = runaway
+        detail = (
+            f"the quoted value that starts here is not closed on its line, so it runs on to line "
+            f"{mark.line + line0 + 1}, where a later quote ends it and the YAML breaks ({problem})"
+        )
     if where is None:
         return SyntaxProblem(detail, Span(line0, 0, line0, 0))
     # libyaml puts end-of-stream one line past a chunk without a final newline.
     line = min(where.line + line0, last_line)
     return SyntaxProblem(detail, Span(line, where.column, line, where.column + 1))
+
+
+_KEY_LINE = re.compile(r"[ \t]*(?:- |[^\s#'\"][^:#]*:(?:[ \t]|$))")
+
+
+def _runaway_quote(chunk: str, mark: Any) -> Any:
+    """Where a quoted scalar starts that ran over lines of mapping keys or list items and was
+    closed by a quote on the line where the parse then failed: a quote left open, whose
+    error libyaml notices only where some later quote happens to close it. None otherwise."""
+    scanner = _Parser(chunk)
+    found = None
+    try:
+        while scanner.check_token():
+            token = scanner.get_token()
+            assert token is not None
+            start, end = token.start_mark, token.end_mark
+            if start.line > mark.line:
+                break
+            if (
+                isinstance(token, ScalarToken)
+                and token.style in ('"', "'")
+                and start.line < end.line == mark.line
+            ):
+                lines = chunk.split("\n")[start.line + 1 : end.line]
+                if any(_KEY_LINE.match(line) for line in lines):
+                    found = start
+    except yaml.YAMLError:
+        pass  # the scan stops at its own error; what it saw so far is enough
+    finally:
+        scanner.dispose()
+    return found
 
 
 class _RedefiningLoader(Composer, _Loader):
@@ -463,7 +503,7 @@ def parse_yaml(text: str, keys_only: bool = False) -> list[YamlDoc]:
             nodes = _compose_all(chunk if chunk.endswith("\n") else chunk + "\n")
         except yaml.MarkedYAMLError as exc:
             doc = YamlDoc(len(docs), line0)
-            doc.syntax = _syntax_problem(exc, line0, line0 + chunk.count("\n"))
+            doc.syntax = _syntax_problem(exc, line0, chunk)
             docs.append(doc)
             continue
         except (yaml.YAMLError, ValueError) as exc:  # reader errors: control characters and the like
