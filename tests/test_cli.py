@@ -208,3 +208,17 @@ def test_naming_a_policy_rule_with_select_runs_it(repo: Path, capsys: pytest.Cap
     assert run(["--select", "STD"], capsys)[0] == 0  # a family does not switch a policy rule on
     code, out, _ = run(["--select", "STD009", "--fail-on", "warning"], capsys)
     assert code == 1 and findings(out) == [("catalog-info.yaml", 3, "STD009")]
+
+
+def test_a_folder_inside_the_repository_is_linted_as_part_of_it(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`portal-lint services/` is not a repository of its own: the root catalog file is where
+    it should be (no STD001), and duplicates across the repository are still found."""
+    (repo / "catalog-info.yaml").write_text(SERVICE, encoding="utf-8")
+    (repo / "services" / "ledger").mkdir(parents=True)
+    (repo / "services" / "ledger" / "catalog-info.yaml").write_text(SERVICE, encoding="utf-8")
+    code, out, _ = run(["--format", "json", "services"], capsys)
+    assert code == 1
+    found = [(f["code"], f["path"]) for f in json.loads(out)["findings"]]
+    assert found == [("CAT016", "services/ledger/catalog-info.yaml")]

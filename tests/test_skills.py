@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from portal_lint.config import ConfigError
+from portal_lint.engine import lint
 from portal_lint.markdown import github_slugs, parse, scan, split_frontmatter
 from tests.expectations import lint_repo
 
@@ -38,6 +39,23 @@ def findings(root: Path, **kw: object) -> list[tuple[str, int, int, str]]:
 
 def skill_md(front: str, body: str = "# PDF forms\n") -> str:
     return f"---\n{front}---\n{body}"
+
+
+# ---------------------------------------------------------------- discovery
+
+
+def test_skills_are_found_under_the_usual_roots_and_where_named(tmp_path: Path) -> None:
+    """skills/, .agents/skills/, .codex/skills/, .claude/skills/ (and any folder); other hidden
+    folders only when named on the command line. Each skill here has a bad name (SKL005)."""
+    roots = ["skills", ".agents/skills", ".codex/skills", ".claude/skills", "tools/skills", ".cursor/skills"]
+    root = repo(
+        tmp_path,
+        {f"{r}/Pdf/SKILL.md": skill_md(f"name: Pdf\ndescription: {DESC}\n") for r in roots},
+    )
+    found = {path for path, *_, code in findings(root, select=["SKL005"])}
+    assert found == {f"{r}/Pdf/SKILL.md" for r in roots if r != ".cursor/skills"}
+    result = lint([".cursor/skills"], cwd=root, strict=True, select=["SKL005"])
+    assert [d.repo_path for d in result.diagnostics] == [".cursor/skills/Pdf/SKILL.md"]
 
 
 # ---------------------------------------------------------------- positions and one finding per cause
