@@ -13,6 +13,7 @@ import pytest
 from portal_lint.diagnostic import Diagnostic
 from portal_lint.engine import lint
 from portal_lint.registry import RuleMeta, load_metadata
+from portal_lint.report.text import line_of
 from tests.expectations import expectations
 from tests.test_fixtures import CASES
 
@@ -180,3 +181,8 @@ def test_messages_quote_long_user_text_briefly(tmp_path: Path) -> None:
     assert quoting <= codes, f"not exercised: {sorted(quoting - codes)}"
     assert [f"{d.code}: {d.message}" for d in found if "q" * 65 in d.message] == []
     assert [d.message for d in found if d.code in quoting and not re.search("q{20,}…", d.message)] == []
+
+
+def test_a_text_line_is_one_line_whatever_the_message() -> None:
+    d = Diagnostic("YML001", "yaml-syntax", "error", "first\nsecond\r\nthird", "a.yaml", 3, 1, 3, 2)
+    assert line_of(d) == "a.yaml:3:1: error [YML001] first\\nsecond\\r\\nthird"

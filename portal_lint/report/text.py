@@ -27,7 +27,9 @@ def line_of(d: Diagnostic, color: bool = False) -> str:
     word = WORD[d.severity]
     if color:
         word = f"{_COLOR[d.severity]}{word}\033[0m"
-    return f"{d.path}:{d.line}:{d.column}: {word} [{d.code}] {d.message}"
+    # One finding, one line: a line break in a message would split it for the problem matchers.
+    message = d.message.replace("\r", "\\r").replace("\n", "\\n")
+    return f"{d.path}:{d.line}:{d.column}: {word} [{d.code}] {message}"
 
 
 def summary(result: Result) -> str:
