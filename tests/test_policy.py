@@ -88,6 +88,8 @@ def test_every_seed_bullet_maps_to_its_standard_at_its_line(tmp_path: Path) -> N
         ),
         ("**spec.lifecycle** SHOULD be `production`, `experimental` or `deprecated`.", "lifecycle-allowed"),
         ("Names MUST NOT be taken by another entity in the catalog.", "unique-name"),
+        ("New skills MUST follow the portal skill template.", "skill-template"),
+        ("Every `SKILL.md` has the sections Purpose, Steps and Constraints.", "skill-template"),
     ],
 )
 def test_reworded_bullets_are_recognised(tmp_path: Path, bullet: str, standard: str) -> None:
@@ -110,6 +112,15 @@ def test_reworded_bullets_are_recognised(tmp_path: Path, bullet: str, standard: 
             "API definitions are stored under `contracts/openapi/` and read with $text.",
             {"api-dir": "contracts/openapi"},
         ),
+        (
+            "Every skill MUST follow the portal skill template: Purpose, When to Use, Steps, Constraints.",
+            {"sections": ["Purpose", "When to Use", "Steps", "Constraints"]},
+        ),
+        (
+            "Skills use the sections `## Overview`, `## Workflow` and `## Limits`.",
+            {"sections": ["Overview", "Workflow", "Limits"]},
+        ),
+        ("Skills MUST follow the portal skill template.", {}),
     ],
 )
 def test_parameters_come_from_the_bullet_text(tmp_path: Path, bullet: str, params: dict[str, object]) -> None:
