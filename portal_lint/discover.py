@@ -99,11 +99,8 @@ class Discovery:
     def _scan_dir(self, top: Path, out: dict[Path, Target]) -> None:
         before = len(out)
         extra, exclude = self.extra_catalog, self.exclude
-        # A folder inside a repository (`portal-lint services/`) belongs to that repository: its
-        # files are named from the repository root and repository rules see the whole of it.
-        outer = None if self.root or (top / ".git").exists() else git_root(top.parent)
         for root_s, files in walk_repos(str(top), self.root is not None).items():
-            root = self.root or (outer if outer is not None and root_s == str(top) else Path(root_s))
+            root = self.root or Path(root_s)
             prefix = os.path.join(str(root), "")
             repo: Repo | None = None  # a repository without lintable files is not one of the run's
             found = []
@@ -117,7 +114,7 @@ class Discovery:
                 if kind and not (exclude and self._excluded(rel)):
                     repo = repo or self.repo(root)
                     out[p] = Target(p, kind, repo)
-            if repo is not None and self.root is None and root == Path(root_s):  # the whole repository
+            if repo is not None and self.root is None:  # the walk covered the whole repository
                 repo.seed_catalog_paths(found)
         if len(out) == before and (self.root or (top / ".git").exists()):
             # A repository without any lintable file still gets its repository rules (e.g. "no
