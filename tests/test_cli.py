@@ -210,15 +210,15 @@ def test_naming_a_policy_rule_with_select_runs_it(repo: Path, capsys: pytest.Cap
     assert code == 1 and findings(out) == [("catalog-info.yaml", 3, "STD009")]
 
 
-def test_a_folder_inside_the_repository_is_linted_as_part_of_it(
+def test_a_named_folder_is_a_repository_unless_root_says_otherwise(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`portal-lint services/` is not a repository of its own: the root catalog file is where
-    it should be (no STD001), and duplicates across the repository are still found."""
+    """`portal-lint fixtures/example-service` lints that folder as a repository of its own;
+    `--root .` makes it part of the repository around it (duplicates across it are found)."""
     (repo / "catalog-info.yaml").write_text(SERVICE, encoding="utf-8")
     (repo / "services" / "ledger").mkdir(parents=True)
     (repo / "services" / "ledger" / "catalog-info.yaml").write_text(SERVICE, encoding="utf-8")
-    code, out, _ = run(["--format", "json", "services"], capsys)
-    assert code == 1
-    found = [(f["code"], f["path"]) for f in json.loads(out)["findings"]]
-    assert found == [("CAT016", "services/ledger/catalog-info.yaml")]
+    code, out, _ = run(["services/ledger"], capsys)
+    assert code == 0 and findings(out) == []
+    code, out, _ = run(["--root", ".", "services"], capsys)
+    assert code == 1 and findings(out) == [("services/ledger/catalog-info.yaml", 4, "CAT016")]
