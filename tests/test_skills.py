@@ -55,7 +55,7 @@ def test_skills_are_found_under_the_usual_roots_and_where_named(tmp_path: Path) 
     found = {path for path, *_, code in findings(root, select=["SKL005"])}
     assert found == {f"{r}/Pdf/SKILL.md" for r in roots if r != ".cursor/skills"}
     result = lint([".cursor/skills"], cwd=root, strict=True, select=["SKL005"])
-    assert [d.repo_path for d in result.diagnostics] == [".cursor/skills/Pdf/SKILL.md"]
+    assert [d.path for d in result.diagnostics] == [".cursor/skills/Pdf/SKILL.md"]
 
 
 # ---------------------------------------------------------------- positions and one finding per cause
