@@ -11,6 +11,7 @@ from portal_lint.model import CATALOG_NAMES, Repo, overlay_text, walk_repos
 
 SKILL_NAME = "SKILL.md"
 AGENTS_NAMES = frozenset({"AGENTS.md", "agents.md", "AGENTS.override.md"})
+_NAMED = CATALOG_NAMES | AGENTS_NAMES | {SKILL_NAME}  # the names a scan lints (besides catalog-files)
 
 
 class UsageError(Exception):
@@ -105,8 +106,10 @@ class Discovery:
             repo: Repo | None = None  # a repository without lintable files is not one of the run's
             found = []
             for path_s, is_file in files:
+                name = path_s[path_s.rfind(os.sep) + 1 :]
+                if not extra and name not in _NAMED:
+                    continue  # what kind_of says of any other file found by a scan
                 p = Path(path_s)
-                name = p.name
                 if name in CATALOG_NAMES and is_file:
                     found.append(p)
                 rel = path_s[len(prefix) :].replace(os.sep, "/") if path_s.startswith(prefix) else name

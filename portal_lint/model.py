@@ -51,10 +51,13 @@ def lexically_within(path: str, root: str) -> bool:
 
 
 def posix_rel(path: Path, base: Path) -> str:
-    try:
-        return path.relative_to(base).as_posix()
-    except ValueError:
-        return path.as_posix()
+    """`path` relative to `base` in POSIX form (`.` for `base` itself), or all of it when outside."""
+    p, b = str(path), str(base)  # both in pathlib's normal form: string prefixes are path prefixes
+    if p == b:
+        return "."
+    prefix = b if b.endswith(os.sep) else b + os.sep
+    rel = p[len(prefix) :] if p.startswith(prefix) else p
+    return rel if os.sep == "/" else rel.replace(os.sep, "/")
 
 
 @dataclass(eq=False)

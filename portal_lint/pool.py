@@ -4,13 +4,14 @@ shared counter, this process works along, and results come back in unit order.
 Forking (not spawning) keeps a worker's start at a few milliseconds: it inherits the loaded
 rules, the run's configuration and the list of work, so nothing but results is pickled. A
 unit a worker did not report (it crashed, or a check raised there) is done again in this
-process, which then fails or reports exactly as a one-process run would.
+process, which then fails or reports exactly as a one-process run would. (The engine freezes
+the garbage collector's view of what exists before a long run, so inherited objects also stay
+shared pages: no collection in a worker rewrites their headers.)
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
 import multiprocessing
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -33,7 +34,6 @@ def map_chunks(fn: Callable[[int], T], count: int, workers: int) -> list[T]:
                 return
             out[i] = fn(i)
 
-    gc.freeze()  # inherited objects stay shared pages: no collection rewrites their headers
     children: list[tuple[Any, Connection]] = []
     for _ in range(workers - 1):
         recv, send = ctx.Pipe(duplex=False)
@@ -50,7 +50,6 @@ def map_chunks(fn: Callable[[int], T], count: int, workers: int) -> list[T]:
                 results.update(recv.recv())
             recv.close()
             proc.join()
-        gc.unfreeze()
     for i in range(count):
         if i not in results:
             results[i] = fn(i)

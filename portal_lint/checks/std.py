@@ -8,10 +8,11 @@ definition standards are in std_api.py.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from portal_lint.checks.std_api import norm, within
+from portal_lint.checks import std_api
 from portal_lint.diagnostic import Finding, Fix, Span, excerpt
 from portal_lint.discover import git_root
 from portal_lint.model import Entity, Repo, posix_rel
@@ -229,16 +230,16 @@ def techdocs_ref(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
     span = ann.value_span(TECHDOCS_REF)
     pointer = f"metadata.annotations.{TECHDOCS_REF}"
     repo = entity.file.repo
-    folder = norm(catalog_dir(entity) / value[4:].strip())
-    if not within(folder, repo.root):
+    folder = os.path.normpath(os.path.join(os.path.dirname(entity.file.norm_path), value[4:].strip()))
+    if not std_api.within_root(folder, repo.norm_root):
         yield Finding(
             f"`{TECHDOCS_REF}: {excerpt(value)}` leaves the repository; TechDocs builds the docs from this "
             "repository only: point it at a folder inside it",
             span,
             pointer=pointer,
         )
-    elif not any((folder / m).is_file() for m in MKDOCS):
-        shown = posix_rel(folder, norm(repo.root))
+    elif not any(os.path.isfile(os.path.join(folder, m)) for m in MKDOCS):
+        shown = posix_rel(Path(folder), Path(repo.norm_root))
         where = "the repository root" if shown == "." else f"{excerpt(shown)}/"
         yield Finding(
             f"`{TECHDOCS_REF}: {excerpt(value)}` points at {where}, which has no mkdocs.yml, so the "

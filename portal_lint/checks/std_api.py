@@ -100,15 +100,11 @@ def resolve(entity: Entity, text: str) -> Target:
     # A leading `/` is the repository root to the SCM integrations' resolveUrl.
     base = root if text.startswith("/") else os.path.dirname(entity.file.norm_path)
     path = os.path.normpath(os.path.join(base, text.lstrip("/")))
-    return Target(text, Path(path), not _within(path, root))
+    return Target(text, Path(path), not within_root(path, root))
 
 
-def within(path: Path, root: Path) -> bool:
-    """A normalised path is inside `root`, and no symlink on the way there leads out of it."""
-    return _within(str(path), os.path.normpath(root))
-
-
-def _within(path: str, root: str) -> bool:
+def within_root(path: str, root: str) -> bool:
+    """A normalised path is inside `root` (normalised), and no symlink on the way there leads out of it."""
     return lexically_within(path, root) and resolves_within(path, root)
 
 
@@ -299,7 +295,7 @@ def _file_findings(entity: Entity, d: Definition, target: Target, ctx: RuleConte
         yield Finding(f"{where} is a folder; a placeholder reads one file: name the definition file", d.span)
         return
     info = inspect(target.path, ctx.run.cache)
-    rel = posix_rel(target.path, norm(repo.root))
+    rel = posix_rel(target.path, Path(repo.norm_root))
     if info.unreadable is not None:
         yield Finding(f"{where}: {rel} {info.unreadable}", d.span, pointer=f"spec.definition.{d.key}")
         return
@@ -406,7 +402,7 @@ def api_definition_in_api_dir(entity: Entity, ctx: RuleContext) -> Iterator[Find
         and target.path.is_file()
         and not in_api_dir(entity, target.path, api_dir)
     ):
-        rel = posix_rel(target.path, norm(entity.file.repo.root))
+        rel = posix_rel(target.path, Path(entity.file.repo.norm_root))
         yield enf.finding(
             f"`{d.key}: {excerpt(d.value)}` reads {rel}, outside {api_dir}/; the portal standard keeps API "
             f"definitions in {api_dir}/: move the file to {api_dir}/{target.path.name} and update the path",
