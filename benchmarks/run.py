@@ -955,6 +955,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     pl = peers_mod.ensure_portal_lint_env(args.python)
+    peers_mod.compile_portal_lint(pl)
     peers = {} if args.no_peers else peers_mod.ensure_peers()
     hf = peers_mod.find_hyperfine(install=args.install_hyperfine)
     timer: Timer = HyperfineTimer(hf) if hf else Timer()
