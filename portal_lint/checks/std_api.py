@@ -297,7 +297,8 @@ def _file_findings(entity: Entity, d: Definition, target: Target, ctx: RuleConte
     info = inspect(target.path, ctx.run.cache)
     rel = posix_rel(target.path, Path(repo.norm_root))
     if info.unreadable is not None:
-        yield Finding(f"{where}: {rel} {info.unreadable}", d.span, pointer=f"spec.definition.{d.key}")
+        fix = "" if "re-save" in info.unreadable else ": point the definition at a UTF-8 text file"
+        yield Finding(f"{where}: {rel} {info.unreadable}{fix}", d.span, pointer=f"spec.definition.{d.key}")
         return
     problem = info.problem
     if d.key == "$json" and target.path.suffix != ".json":
