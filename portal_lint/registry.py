@@ -69,7 +69,8 @@ class RuleMeta:
 
     @property
     def help_uri(self) -> str:
-        return f"https://github.com/portal-lint/portal-lint/blob/main/docs/rules.md#{self.code.lower()}"
+        # The anchor GitHub gives the rule's heading in docs/rules.md (`### CAT005 name-invalid`).
+        return f"https://github.com/portal-lint/portal-lint/blob/main/docs/rules.md#{self.code.lower()}-{self.name}"
 
 
 @dataclass(slots=True)
