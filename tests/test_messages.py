@@ -12,6 +12,7 @@ import pytest
 
 from portal_lint.diagnostic import Diagnostic
 from portal_lint.engine import lint
+from portal_lint.markdown import github_slugs
 from portal_lint.registry import RuleMeta, load_metadata
 from portal_lint.report.text import line_of
 from tests.expectations import expectations
@@ -186,3 +187,12 @@ def test_messages_quote_long_user_text_briefly(tmp_path: Path) -> None:
 def test_a_text_line_is_one_line_whatever_the_message() -> None:
     d = Diagnostic("YML001", "yaml-syntax", "error", "first\nsecond\r\nthird", "a.yaml", 3, 1, 3, 2)
     assert line_of(d) == "a.yaml:3:1: error [YML001] first\\nsecond\\r\\nthird"
+
+
+def test_every_rules_help_link_lands_on_its_heading_in_the_rule_docs() -> None:
+    """SARIF helpUri, the LSP's code link and the MCP server point at docs/rules.md#<anchor>."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "rules.md").read_text(encoding="utf-8")
+    anchors = set(
+        github_slugs(line.lstrip("#").strip() for line in text.splitlines() if line.startswith("#"))
+    )
+    assert [m.code for m in METAS.values() if m.help_uri.rsplit("#", 1)[1] not in anchors] == []

@@ -112,7 +112,7 @@ def test_rules_come_from_the_registry_with_their_docs(tmp_path: Path) -> None:
     dup = rules["YML002"]
     assert dup["name"] == "duplicate-key"
     assert dup["shortDescription"]["text"] == metas["YML002"].summary
-    assert dup["helpUri"].endswith("#yml002")
+    assert dup["helpUri"].endswith("docs/rules.md#yml002-duplicate-key")
     assert "owner: group:default/sre" in dup["help"]["markdown"], "help shows the bad example"
     assert dup["defaultConfiguration"]["level"] == "error"
 
