@@ -86,6 +86,9 @@ class Entity:
 
     doc: YamlDoc
     file: SourceFile
+    # What rules work out about this entity and share (e.g. where its definition placeholder
+    # leads); it goes when the repository's parsed files are released.
+    memo: dict[str, Any] = field(default_factory=dict)
 
     @property
     def raw(self) -> PMap:

@@ -238,7 +238,7 @@ def techdocs_ref(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
             span,
             pointer=pointer,
         )
-    elif not any(os.path.isfile(os.path.join(folder, m)) for m in MKDOCS):
+    elif not _has_mkdocs(folder, ctx.run.cache):
         shown = posix_rel(Path(folder), Path(repo.norm_root))
         where = "the repository root" if shown == "." else f"{excerpt(shown)}/"
         yield Finding(
@@ -248,6 +248,15 @@ def techdocs_ref(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
             span,
             pointer=pointer,
         )
+
+
+def _has_mkdocs(folder: str, cache: dict[str, bool]) -> bool:
+    """Asked once per folder and run: the entities of one catalog file share their folder."""
+    key = f"std-mkdocs:{folder}"
+    got = cache.get(key)
+    if got is None:
+        got = cache[key] = any(os.path.isfile(os.path.join(folder, m)) for m in MKDOCS)
+    return got
 
 
 TEMPLATE_ANNOTATIONS = (

@@ -10,6 +10,7 @@ import difflib
 import json
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,13 @@ class Definition:
 
 def definition_of(entity: Entity) -> Definition | None:
     """None when absent or of another shape (the kind schema's business)."""
+    if "std-api-definition" not in entity.memo:
+        entity.memo["std-api-definition"] = _definition_of(entity)
+    got: Definition | None = entity.memo["std-api-definition"]
+    return got
+
+
+def _definition_of(entity: Entity) -> Definition | None:
     spec = entity.spec
     if spec is None or "definition" not in spec:
         return None
@@ -94,6 +102,15 @@ def norm(path: Path) -> Path:
 
 
 def resolve(entity: Entity, text: str) -> Target:
+    """Where a placeholder's argument leads (memoised per entity: STD005/006/007 all ask)."""
+    key = f"std-api-target:{text}"
+    got: Target | None = entity.memo.get(key)
+    if got is None:
+        got = entity.memo[key] = _resolve(entity, text)
+    return got
+
+
+def _resolve(entity: Entity, text: str) -> Target:
     if _URL.match(text):
         return Target(text, None, False)
     root = entity.file.repo.norm_root
@@ -117,6 +134,21 @@ def in_api_dir(entity: Entity, path: Path, api_dir: str) -> bool:
         if text != folder_path and lexically_within(text, folder_path):
             return True
     return False
+
+
+def file_kind(path: Path, cache: dict[str, Any]) -> str:
+    """`file`, `dir`, `missing` or `other` (a pipe, a socket), asked once per run and path."""
+    key = f"std-api-kind:{path}"
+    got: str | None = cache.get(key)
+    if got is None:
+        try:
+            mode = os.stat(path).st_mode
+        except (OSError, ValueError):
+            got = "missing"
+        else:
+            got = "file" if stat.S_ISREG(mode) else "dir" if stat.S_ISDIR(mode) else "other"
+        cache[key] = got
+    return got
 
 
 def placeholder_path(entity: Entity, file: Path) -> str:
@@ -278,7 +310,8 @@ def _file_findings(entity: Entity, d: Definition, target: Target, ctx: RuleConte
     assert target.path is not None
     repo = entity.file.repo
     where = f"`{d.key}: {excerpt(target.text)}`"
-    if not target.path.exists():
+    kind = file_kind(target.path, ctx.run.cache)
+    if kind == "missing":
         hint = _suggest_file(repo, target.path)
         fix = (
             f"did you mean `{placeholder_path(entity, hint)}`?"
@@ -291,7 +324,7 @@ def _file_findings(entity: Entity, d: Definition, target: Target, ctx: RuleConte
             pointer=f"spec.definition.{d.key}",
         )
         return
-    if target.path.is_dir():
+    if kind == "dir":
         yield Finding(f"{where} is a folder; a placeholder reads one file: name the definition file", d.span)
         return
     info = inspect(target.path, ctx.run.cache)
@@ -400,7 +433,7 @@ def api_definition_in_api_dir(entity: Entity, ctx: RuleContext) -> Iterator[Find
     elif (
         target.path is not None
         and not target.escapes
-        and target.path.is_file()
+        and file_kind(target.path, ctx.run.cache) == "file"
         and not in_api_dir(entity, target.path, api_dir)
     ):
         rel = posix_rel(target.path, Path(entity.file.repo.norm_root))
@@ -412,7 +445,7 @@ def api_definition_in_api_dir(entity: Entity, ctx: RuleContext) -> Iterator[Find
         )
 
 
-def _accounted_for(repo: Repo) -> tuple[set[Path], set[str]]:
+def _accounted_for(repo: Repo, cache: dict[str, Any]) -> tuple[set[Path], set[str]]:
     """Definition files some entity's placeholder reads, plus the files and formats that an API
     whose definition is not (yet) such a file probably means: a missing target's look-alike,
     the format of an inline or URL definition. Those get their own finding (STD006/STD007)."""
@@ -422,7 +455,7 @@ def _accounted_for(repo: Repo) -> tuple[set[Path], set[str]]:
         d = definition_of(e)
         ok = d is not None and not d.inline and isinstance(d.value, str) and d.value
         target = resolve(e, d.value) if d is not None and ok else None
-        if target is not None and target.path is not None and target.path.is_file():
+        if target is not None and target.path is not None and file_kind(target.path, cache) == "file":
             files.add(target.path)
         elif e.kind != "API" or e.spec is None or "definition" not in e.spec:
             continue
@@ -453,12 +486,13 @@ def api_entity_required(repo: Repo, ctx: RuleContext) -> Iterator[Finding]:
     if enf is None:
         return
     api_dir = str(enf.params["api-dir"]).strip("/")
-    root = norm(repo.root)
-    folders = {root / api_dir, *(norm(p.parent) / api_dir for p in repo.catalog_paths())}
-    files = sorted(f for d in folders if d.is_dir() for f in walk(d))
+    root = Path(repo.norm_root)
+    bases = {repo.norm_root, *(os.path.dirname(os.path.normpath(p)) for p in repo.catalog_paths())}
+    folders = {os.path.normpath(os.path.join(b, api_dir)) for b in bases}
+    files = sorted(f for d in folders if os.path.isdir(d) for f in walk(Path(d)))
     if not files:
         return
-    referenced, formats = _accounted_for(repo)
+    referenced, formats = _accounted_for(repo, ctx.run.cache)
     broken = None
     root_catalog = root / "catalog-info.yaml"
     for f in files:
