@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from portal_lint.diagnostic import Finding, Related
+from portal_lint.diagnostic import Finding, Related, excerpt
 from portal_lint.model import Entity, Repo
 from portal_lint.registry import RuleContext, rule
 
@@ -29,9 +29,9 @@ def duplicate_entity(repo: Repo, ctx: RuleContext) -> Iterator[Finding]:
         where = f"{first.file.rel}:{line}"
         assert entity.metadata is not None  # entities with a ref have metadata
         yield Finding(
-            f"{entity.kind}:{entity.namespace}/{entity.name} is defined twice in this repository (first at "
-            f"{where}); names are unique per kind and namespace, case-insensitively, and Backstage keeps "
-            "only one of them: rename or delete one",
+            f"{entity.kind}:{entity.namespace}/{excerpt(entity.name)} is defined twice in this repository "
+            f"(first at {where}); names are unique per kind and namespace, case-insensitively, and "
+            "Backstage keeps only one of them: rename or delete one",
             entity.metadata.value_span("name"),
             path=entity.file.rel,
             pointer="metadata.name",
