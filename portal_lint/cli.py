@@ -6,12 +6,14 @@ Kept thin: parsing arguments and choosing output. The work is in `portal_lint.en
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from portal_lint import __version__
 
@@ -34,10 +36,24 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors: what is wrong, a close match for a misspelt option,
+    and where the help is, instead of the whole usage block above the message."""
+
+    def error(self, message: str) -> NoReturn:
+        hint = ""
+        unknown = re.match(r"unrecognized arguments: (-\S+)", message)
+        if unknown:
+            options = [o for a in self._actions for o in a.option_strings if o.startswith("--")]
+            close = difflib.get_close_matches(unknown.group(1).split("=")[0], options, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+        self.exit(2, f"{self.prog}: error: {message}{hint}; see `{self.prog} --help`\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from portal_lint.report import FORMATS
 
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="portal-lint",
         description="Lint catalog-info.yaml, AGENTS.md and SKILL.md against Backstage and your portal's "
         "standards.",
@@ -228,11 +244,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             module, func = COMMANDS[argv[0]][0].split(":")
             code: int = getattr(importlib.import_module(module), func)(argv[1:])
             return code
+        word = argv[0] if argv and argv[0].isalpha() and not os.path.exists(argv[0]) else ""
+        command = difflib.get_close_matches(word, COMMANDS, n=1)
+        if command:  # `portal-lint rules`: a misspelt command, not a missing file
+            print(
+                f"portal-lint: {argv[0]}: no such file, folder or command; did you mean "
+                f"`portal-lint {command[0]}`?",
+                file=sys.stderr,
+            )
+            return 2
         return lint_main(argv)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 1
+    except OSError as exc:  # an --output, --report or -o file that cannot be written
+        print(f"portal-lint: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -128,6 +128,18 @@ def validate(values: dict[str, Any], source: str, text: str) -> Config:
     return Config(values, source)
 
 
+def _read(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"{path}:{line}: not UTF-8 text: save the config as UTF-8") from None
+
+
 def load(root: Path, explicit: Path | None = None) -> Config:
     """The config in force for a repository root: --config, .portal-lint.yaml, or pyproject.toml."""
     candidates = [explicit] if explicit else [root / ".portal-lint.yaml", root / "pyproject.toml"]
@@ -136,14 +148,16 @@ def load(root: Path, explicit: Path | None = None) -> Config:
             if explicit:
                 raise ConfigError(f"{explicit}: config file not found")
             continue
-        text = path.read_text(encoding="utf-8")
+        text = _read(path)
         if path.suffix == ".toml":
             import tomllib
 
             try:
                 section = tomllib.loads(text).get("tool", {}).get("portal-lint")
             except tomllib.TOMLDecodeError as exc:
-                raise ConfigError(f"{path}: {exc}") from None
+                at = re.search(r" \(at line (\d+), column \d+\)$", str(exc))
+                where, msg = (f"{path}:{at[1]}", str(exc)[: at.start()]) if at else (str(path), str(exc))
+                raise ConfigError(f"{where}: not valid TOML: {msg}") from None
             if section is None:
                 if explicit:
                     raise ConfigError(f"{path}: no [tool.portal-lint] section")
@@ -153,6 +167,10 @@ def load(root: Path, explicit: Path | None = None) -> Config:
 
         try:
             data = yaml.load(text, Loader=yaml.CSafeLoader) or {}
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            where = f"{path}:{mark.line + 1}" if mark else str(path)
+            raise ConfigError(f"{where}: not valid YAML: {exc.problem or exc.context}") from None
         except yaml.YAMLError as exc:
             raise ConfigError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
         if not isinstance(data, dict):

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from portal_lint import live
 from portal_lint.catalog import CatalogError
+from portal_lint.cli import Parser
 
 if TYPE_CHECKING:
     from portal_lint.catalog.client import CatalogClient
@@ -40,8 +41,8 @@ def open_catalog(args: argparse.Namespace, prog: str) -> tuple[live.CatalogSetti
     s = live.settings(cfg, base=cwd, url=args.catalog_url, ca=args.catalog_ca)
     if not s.url:
         raise live.LiveError(
-            f"{prog} needs the catalog: pass --catalog-url URL or set {live.CATALOG_URL_ENV} "
-            f"(and {live.TOKEN_ENV} when the catalog needs a token)"
+            f"{prog.removeprefix('portal-lint ')} needs the catalog: pass --catalog-url URL or set "
+            f"{live.CATALOG_URL_ENV} (and {live.TOKEN_ENV} when the catalog needs a token)"
         )
     index = live.build_index(live.CatalogSettings(url=s.url, ca=s.ca), [])
     assert index is not None and index.client is not None
@@ -49,7 +50,7 @@ def open_catalog(args: argparse.Namespace, prog: str) -> tuple[live.CatalogSetti
 
 
 def main(argv: Sequence[str]) -> int:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="portal-lint catalog",
         description="Work with the Backstage catalog. `export` writes a snapshot (every entity's ref, kind, "
         "managing location and template version) that `--snapshot FILE` or the config's `snapshot` "

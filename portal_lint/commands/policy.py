@@ -3,13 +3,13 @@ each, their parameters, and where every part came from (AGENTS.md:line, built-in
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from portal_lint.cli import Parser
 from portal_lint.config import Config, ConfigError, load
 from portal_lint.discover import git_root
 from portal_lint.policy import (
@@ -155,9 +155,7 @@ def render_text(report: dict[str, Any]) -> str:
 
 
 def main(argv: Sequence[str]) -> int:
-    p = argparse.ArgumentParser(
-        prog="portal-lint policy", description="Show the policy in force and where it came from."
-    )
+    p = Parser(prog="portal-lint policy", description="Show the policy in force and where it came from.")
     p.add_argument(
         "path", nargs="?", default=".", help="a folder of the repository (default: the current one)"
     )

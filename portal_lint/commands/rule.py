@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 
+from portal_lint.cli import Parser
 from portal_lint.registry import load_metadata, lookup
 from portal_lint.ruledocs import render_rule
 
 
 def main(argv: Sequence[str]) -> int:
-    p = argparse.ArgumentParser(prog="portal-lint rule", description="Show rule documentation.")
+    p = Parser(prog="portal-lint rule", description="Show rule documentation.")
     p.add_argument("rule", nargs="?", help="a code (CAT005) or name (name-invalid); omit to list all")
     args = p.parse_args(argv)
     metas = load_metadata()

@@ -9,7 +9,6 @@ portal-lint agree. What a schema cannot say (references, files on disk, the live
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Sequence
@@ -18,6 +17,7 @@ from typing import Any
 
 from portal_lint.checks import _fields as f
 from portal_lint.checks import _schema as s
+from portal_lint.cli import Parser
 
 SCHEMA_ID = "https://github.com/portal-lint/portal-lint/catalog-info.schema.json"
 # The portal standard: "Lifecycle values: production | experimental | deprecated."
@@ -261,7 +261,7 @@ def repo_options(root: Path, config: Path | None = None) -> tuple[list[str], int
 def main(argv: Sequence[str]) -> int:
     from portal_lint.config import ConfigError
 
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="portal-lint schema",
         description="Print a JSON Schema (draft-07) of catalog-info.yaml for yaml-language-server.",
     )

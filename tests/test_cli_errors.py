@@ -1,0 +1,105 @@
+"""Mistakes a user makes on the command line end as one line on stderr and exit 2: a misspelt
+option or command, an output file that cannot be written, a config file that does not parse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from portal_lint.cli import main
+
+SERVICE = """\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: payments
+spec:
+  type: service
+  lifecycle: production
+  owner: group:default/team-payments
+  system: commerce
+"""
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "catalog-info.yaml").write_text(SERVICE, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PORTAL_LINT_CATALOG_URL", raising=False)
+    return tmp_path
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """Exit code and stderr, whether the command returns or exits."""
+    try:
+        code = main(args)
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    return code, capsys.readouterr().err
+
+
+def one_line(err: str) -> str:
+    assert err.count("\n") == 1 and "usage:" not in err and "Traceback" not in err, err
+    return err
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--formt", "json"], "unrecognized arguments: --formt (did you mean --format?)"),
+        (["--no-colour"], "(did you mean --no-color?)"),
+        (["--fail-on", "notice"], "invalid choice: 'notice'"),
+        (["--diff"], "use --fix --diff"),
+        (["rule", "--all"], "portal-lint rule: error: unrecognized arguments: --all"),
+    ],
+)
+def test_usage_errors_are_one_line_with_a_hint(
+    repo: Path, capsys: pytest.CaptureFixture[str], args: list[str], says: str
+) -> None:
+    code, err = run(args, capsys)
+    assert code == 2 and says in one_line(err) and "--help" in err
+
+
+def test_a_misspelt_command_is_named(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run(["rules", "CAT005"], capsys)
+    assert code == 2 and "did you mean `portal-lint rule`?" in one_line(err)
+    code, err = run(["catalog-info.yml"], capsys)  # a missing file is not taken for a command
+    assert code == 2 and one_line(err) == "portal-lint: catalog-info.yml: no such file or directory\n"
+
+
+@pytest.mark.parametrize("flag", ["--output", "--report"])
+def test_an_output_file_that_cannot_be_written_is_a_usage_error(
+    repo: Path, capsys: pytest.CaptureFixture[str], flag: str
+) -> None:
+    (repo / "reports").mkdir()
+    target = "json=reports" if flag == "--report" else "reports"
+    code, err = run([flag, target], capsys)
+    assert code == 2 and one_line(err).startswith("portal-lint: reports: ")
+
+
+def test_schema_output_that_cannot_be_written(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "taken").write_text("a file, not a folder", encoding="utf-8")
+    code, err = run(["schema", "--output", "taken/schema.json"], capsys)
+    assert code == 2 and "taken" in one_line(err)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "says"),
+    [
+        (".portal-lint.yaml", b"ignore: [YML005\nfail-on: warning\n", ".portal-lint.yaml:2: not valid YAML"),
+        (".portal-lint.yaml", b"ignore: []\n# caf\xe9\n", ".portal-lint.yaml:2: not UTF-8 text"),
+        (
+            "pyproject.toml",
+            b'[tool.portal-lint]\nignore = ["YML005"\nfail-on = "warning"\n',
+            "pyproject.toml:3: not valid TOML",
+        ),
+    ],
+)
+def test_a_broken_config_names_its_line(
+    repo: Path, capsys: pytest.CaptureFixture[str], name: str, data: bytes, says: str
+) -> None:
+    (repo / name).write_bytes(data)
+    code, err = run([], capsys)
+    assert code == 2 and says in one_line(err)
