@@ -10,7 +10,6 @@ to entities that do not exist (REF004) and services behind their template (LIV00
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -22,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from portal_lint import live
 from portal_lint.catalog import CatalogError
+from portal_lint.cli import Parser
 from portal_lint.commands.catalog import add_catalog_arguments, open_catalog
 
 if TYPE_CHECKING:
@@ -153,7 +153,7 @@ class _Tally:
 
 
 def main(argv: Sequence[str]) -> int:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="portal-lint audit",
         description="Audit every service (Component) of the catalog: catalog-info, API entity, TechDocs and "
         "portal-lint issues, as JSON (schema: `portal-lint audit --schema`, docs/audit-schema.json).",
@@ -173,6 +173,7 @@ def main(argv: Sequence[str]) -> int:
     if args.repos is not None and not args.repos.is_dir():
         print(f"portal-lint: --repos {args.repos} is not a folder", file=sys.stderr)
         return 2
+    repos = args.repos.absolute() if args.repos is not None else None  # each repository is linted from itself
     try:
         s, client = open_catalog(args, "portal-lint audit")
     except live.LiveError as exc:
@@ -186,7 +187,7 @@ def main(argv: Sequence[str]) -> int:
             index = EntityIndex(client=client, template_version_key=s.template_version_key)
             out = sys.stdout if args.output is None else args.output.open("w", encoding="utf-8")
             try:
-                write_report(out, client, index, args.repos, s.template_version_key)
+                write_report(out, client, index, repos, s.template_version_key)
             finally:
                 if out is not sys.stdout:
                     out.close()

@@ -268,6 +268,19 @@ def test_audit_streams_a_report_that_matches_its_schema(
     assert env.token not in out.read_text(encoding="utf-8")
 
 
+def test_audit_reads_a_relative_repos_folder_from_the_current_folder(
+    env: Backend, repos: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`portal-lint audit --repos ./checkouts`, as the README writes it."""
+    monkeypatch.chdir(repos.parent)
+    out = tmp_path / "audit.json"
+    assert main(["audit", "--repos", f"./{repos.name}", "-o", str(out)]) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    issues = {s["name"]: s["issues"] for s in report["services"]}["brand-new"]
+    assert "REF004" in {i["code"] for i in issues} and "CONFIG" not in {i["code"] for i in issues}
+    assert report["summary"]["repos"] == str(repos)
+
+
 def test_the_github_action_reports_catalog_findings_with_the_token_from_its_input(
     backstage: Backend, tmp_path: Path
 ) -> None:
