@@ -131,8 +131,8 @@ def system_required(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
         else "`system: <system-name>`"
     )
     yield enf.finding(
-        f"{entity.kind} `{entity.name}` has no `spec.system`; the portal standard requires every Component, "
-        f"API and Resource to name the system it is part of: add {example}",
+        f"{entity.kind} `{excerpt(entity.name)}` has no `spec.system`; the portal standard requires every "
+        f"Component, API and Resource to name the system it is part of: add {example}",
         entity.raw.key_span("spec"),
         pointer="spec",
     )
@@ -288,8 +288,8 @@ def scaffolded_from_template(entity: Entity, ctx: RuleContext) -> Iterator[Findi
     else:
         span = entity.raw.key_span("metadata")
     yield enf.finding(
-        f"service `{entity.name}` carries no template provenance (`backstage.io/source-template`); the "
-        "portal standard requires services to be scaffolded from the Backstage software template: "
+        f"service `{excerpt(entity.name)}` carries no template provenance (`backstage.io/source-template`); "
+        "the portal standard requires services to be scaffolded from the Backstage software template: "
         "create it from the template, or, if it was, add "
         "`backstage.io/source-template: template:default/<template-name>`",
         span,

@@ -339,8 +339,8 @@ def _file_findings(entity: Entity, d: Definition, target: Target, ctx: RuleConte
     if problem is not None:
         message, span = problem
         yield Finding(
-            f"{rel}, the definition of API `{entity.name}`, {message}: fix it so Backstage can read it "
-            "and the API page can render it",
+            f"{rel}, the definition of API `{excerpt(entity.name)}`, {message}: fix it so Backstage can "
+            "read it and the API page can render it",
             span,
             path=rel,
         )
@@ -415,8 +415,9 @@ def api_definition_in_api_dir(entity: Entity, ctx: RuleContext) -> Iterator[Find
     suggested = f"./{api_dir}/{entity.name}{_EXT_FOR_TYPE.get(str(spec_type), '.yaml')}"
     if d.inline:
         yield enf.finding(
-            f"API `{entity.name}` has its definition inline; the portal standard keeps API definitions as "
-            f"files in {api_dir}/: move it to {suggested[2:]} and write `definition: {{$text: {suggested}}}`",
+            f"API `{excerpt(entity.name)}` has its definition inline; the portal standard keeps API "
+            f"definitions as files in {api_dir}/: move it to {suggested[2:]} and write "
+            f"`definition: {{$text: {suggested}}}`",
             d.key_span,
             pointer="spec.definition",
         )
