@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -281,8 +282,6 @@ def _workers(jobs: int | None, targets: int, chunks: int, index: Any) -> int:
     if jobs is None:
         if targets <= POOL_THRESHOLD:
             return 1
-        import os
-
         jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return max(1, min(jobs, chunks))
 
@@ -317,9 +316,19 @@ def _lint_chunk(col: _Collector, chunk: list[tuple[Repo, list[Target]]]) -> Chun
             col.run_rules("repo", repo, None, repo)
             col.suppressions.pop(repo.root, None)
             repo.release()
+            _forget(run.cache, str(repo.root))
         return col.out, run.notices, run.internal_errors
     finally:
         col.out, run.notices, run.internal_errors = saved
+
+
+def _forget(cache: dict[str, Any], root: str) -> None:
+    """Drop the run cache's entries about one repository once it is done: those keyed
+    `<what>:<repository root>` or `<what>:<a path inside it>` (a policy, what is in force,
+    a definition file), which would otherwise pile up over thousands of repositories."""
+    inside = f":{root}{os.sep}"
+    for key in [k for k in cache if k.endswith(f":{root}") or inside in k]:
+        del cache[key]
 
 
 def _lint_target(col: _Collector, target: Target) -> None:
