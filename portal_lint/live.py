@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +20,10 @@ from portal_lint.refs import RefError, RefUse, format_problem, parse_ref, refs_o
 if TYPE_CHECKING:
     from portal_lint.catalog import CatalogError
     from portal_lint.catalog.index import EntityIndex, Entry
+    from portal_lint.catalog.snapshot import Snapshot
     from portal_lint.config import Config
+
+    SnapshotLoader = Callable[[Path], Snapshot]
 
 CATALOG_URL_ENV = "PORTAL_LINT_CATALOG_URL"
 TOKEN_ENV = "PORTAL_LINT_TOKEN"
@@ -47,6 +50,11 @@ class CatalogSettings:
     @property
     def any(self) -> bool:
         return bool(self.url or self.snapshot)
+
+
+def config_base(cfg: Config, default: Path) -> Path:
+    """The folder the config's paths are relative to: the config file's, else `default`."""
+    return Path(cfg.source).parent if cfg.source not in ("defaults", "") else default
 
 
 def settings(
@@ -84,11 +92,13 @@ def build_index(
     env: Mapping[str, str] = os.environ,
     timeout: float = 10.0,
     retries: int = 3,
+    load: SnapshotLoader | None = None,
 ) -> EntityIndex | None:
     """The entity index for `s`, or None when neither a snapshot nor a catalog URL is given.
 
     Raises `LiveError` for settings that can never work; a catalog that is down is found
-    out (and reported) only when a lookup needs it.
+    out (and reported) only when a lookup needs it. `load` reads the snapshot (a
+    `SnapshotCache` in the servers).
     """
     if not s.any:
         return None
@@ -100,7 +110,7 @@ def build_index(
         from portal_lint.catalog.snapshot import SnapshotError, age_warning, load_snapshot
 
         try:
-            snapshot = load_snapshot(s.snapshot)
+            snapshot = (load or load_snapshot)(s.snapshot)
         except SnapshotError as exc:
             raise LiveError(str(exc)) from None
         warning = age_warning(snapshot)
@@ -123,6 +133,56 @@ def build_index(
     return EntityIndex(
         snapshot=snapshot, client=client, template_version_key=s.template_version_key, location=s.location
     )
+
+
+def offline_index(
+    s: CatalogSettings, notices: list[str], *, load: SnapshotLoader | None = None
+) -> EntityIndex:
+    """The index for linting without the network: `s`'s snapshot alone, never its URL. A
+    snapshot that cannot be read is a notice, and nothing stands in for it (an empty index)."""
+    from portal_lint.catalog.index import EntityIndex
+
+    offline = CatalogSettings(snapshot=s.snapshot, location=s.location)
+    try:
+        index = build_index(offline, notices, load=load)
+    except LiveError as exc:
+        notices.append(str(exc))
+        index = None
+    return index or EntityIndex(location=s.location)
+
+
+class SnapshotCache:
+    """Snapshots for the long-running servers: a file is parsed once, and again only when it
+    changes (`portal-lint catalog export` replaces it by rename: a new inode and mtime)."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[Path, tuple[tuple[int, int, int], Snapshot]] = {}
+
+    def __call__(self, path: Path) -> Snapshot:
+        from portal_lint.catalog.snapshot import load_snapshot
+
+        try:
+            st = path.stat()
+        except OSError:
+            return load_snapshot(path)  # raises, saying why it cannot be read
+        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        cached = self._loaded.get(path)
+        if cached is None or cached[0] != stamp:
+            cached = self._loaded[path] = (stamp, load_snapshot(path))
+        return cached[1]
+
+
+def resolve_outside(
+    index: EntityIndex, refs: Sequence[str]
+) -> tuple[dict[str, Entry | None], CatalogError | None]:
+    """What the snapshot or catalog holds under each ref outside this repository. When the live
+    catalog fails: what the snapshot alone says, and the failure."""
+    from portal_lint.catalog import CatalogError
+
+    try:
+        return index.resolve(refs, include_local=False), None
+    except CatalogError as exc:
+        return index.resolve(refs, include_local=False, live=False), exc
 
 
 def catalog_failure(index: EntityIndex | None, require: bool) -> CatalogError | None:
@@ -213,14 +273,9 @@ def index_of(run: Any) -> EntityIndex | None:
         return index
     if "live-config-index" not in run.cache:
         cfg = run.config
-        base = Path(cfg.source).parent if cfg.source not in ("defaults", "") else run.cwd
-        offline = settings(cfg, base=base, env={})
-        offline = CatalogSettings(snapshot=offline.snapshot, location=offline.location)
-        try:
-            run.cache["live-config-index"] = build_index(offline, run.notices)
-        except LiveError as exc:
-            run.notice(str(exc))
-            run.cache["live-config-index"] = None
+        offline = settings(cfg, base=config_base(cfg, run.cwd), env={})
+        given = offline.snapshot is not None
+        run.cache["live-config-index"] = offline_index(offline, run.notices) if given else None
     cached: EntityIndex | None = run.cache["live-config-index"]
     return cached
 
@@ -244,18 +299,12 @@ def lookups(run: Any, repo: Repo) -> Lookups | None:
             f"or --catalog-url URL (token in {TOKEN_ENV})"
         )
     else:
-        from portal_lint.catalog import CatalogError
-
         entities = repo.entities()
-        refs = wanted_refs(entities)
-        try:
-            entries = index.resolve(refs, include_local=False)
-        except CatalogError as exc:
-            entries = index.resolve(refs, include_local=False, live=False)
-            if index.snapshot is None:
-                run.notice(f"existence checks skipped ({CHECKS}): {exc}")
-            else:
-                run.notice(f"the live catalog could not answer, so lookups used the snapshot alone: {exc}")
+        entries, failure = resolve_outside(index, wanted_refs(entities))
+        if failure is not None and index.snapshot is None:
+            run.notice(f"existence checks skipped ({CHECKS}): {failure}")
+        elif failure is not None:
+            run.notice(f"the live catalog could not answer, so lookups used the snapshot alone: {failure}")
         key_name = run.config.get("template-version-key") or TEMPLATE_VERSION_KEY
         local = {e.ref: _str(e.annotation(key_name)) for e in entities if e.ref is not None}
         result = Lookups(entries, local, index.can_check_existence, index.description)

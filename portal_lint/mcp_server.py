@@ -15,15 +15,14 @@ from __future__ import annotations
 import difflib
 import importlib
 import json
-import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from portal_lint import __version__, registry
+from portal_lint import __version__, live, registry
 from portal_lint.model import MAX_BYTES
-from portal_lint.session import CATALOG_URL_ENV, TOKEN_ENV, Workspace, WorkspaceError, finding_json
+from portal_lint.session import Workspace, WorkspaceError, finding_json
 
 # The rules that decide whether a kind, namespace and name are valid: check_name asks them.
 NAME_RULES = ("name-invalid", "namespace-invalid", "kind-unknown")
@@ -340,35 +339,22 @@ def _check_name(ws: Workspace, name: str, kind: str, namespace: str, catalog_url
 
 def _availability(ws: Workspace, ref: str, in_workspace: bool, catalog_url: str | None) -> Availability:
     """Whether `ref` is free: the live catalog if one is configured, else (or if it fails) the snapshot."""
-    from portal_lint.catalog import CatalogError
-    from portal_lint.catalog.index import EntityIndex
-
-    cfg = ws.config()
     notices: list[str] = []
-    snapshot = ws.snapshot(cfg, notices)
-    url = catalog_url or os.environ.get(CATALOG_URL_ENV) or cfg.get("catalog-url")
-    client = None
-    if url:
-        from portal_lint.catalog.client import CatalogClient
-
-        try:
-            client = CatalogClient(
-                url, os.environ.get(TOKEN_ENV) or None, timeout=CATALOG_TIMEOUT, retries=CATALOG_RETRIES
-            )
-        except CatalogError as exc:
-            notices.append(str(exc))
-    index = EntityIndex(snapshot=snapshot, client=client)
+    entry, index = None, None
     try:
+        index = ws.live_index(
+            ws.config(), notices, url=catalog_url, timeout=CATALOG_TIMEOUT, retries=CATALOG_RETRIES
+        )
+    except live.LiveError as exc:
+        notices.append(str(exc))
+    if index is not None:
         try:
-            entry = index.resolve([ref], include_local=False)[ref]
-        except CatalogError as exc:
-            notices.append(f"the live catalog could not answer: {exc}")
-            index.client = None  # answer from the snapshot alone, if there is one
-            entry = index.resolve([ref], include_local=False)[ref]
-    finally:
-        if client is not None:
-            client.close()
-    checked = index.description
+            entries, failure = live.resolve_outside(index, [ref])
+        finally:
+            live.close(index)
+        entry = entries[ref]
+        if failure is not None:
+            notices.append(f"the live catalog could not answer: {failure}")
     if entry is not None:
         where = f" (managed by {entry.managed_by_location})" if entry.managed_by_location else ""
         mine = " If that location is this repository, it is already registered." if in_workspace else ""
@@ -378,17 +364,17 @@ def _availability(ws: Workspace, ref: str, in_workspace: bool, catalog_url: str 
         return (
             "taken",
             f"`{ref}` already exists in the {entry.source}{where}: choose another name.{mine}",
-            checked,
+            index.description if index is not None else None,
             existing,
         )
-    if not index.can_check_existence:
+    if index is None or not index.can_check_existence:
         reason = " ".join(notices) or (
-            f"no catalog is configured: set {CATALOG_URL_ENV} (and {TOKEN_ENV}) or `catalog-url`, or "
-            "`snapshot` in the portal-lint config"
+            f"no catalog is configured: set {live.CATALOG_URL_ENV} (and {live.TOKEN_ENV}) or `catalog-url`, "
+            "or `snapshot` in the portal-lint config"
         )
         return "unknown", f"`{ref}` is a valid name, but whether it is free is unknown: {reason}", None, None
     caveat = f" ({' '.join(notices)})" if notices else ""
-    return "free", f"`{ref}` is a valid name and not in {checked}{caveat}", checked, None
+    return "free", f"`{ref}` is a valid name and not in {index.description}{caveat}", index.description, None
 
 
 def _defined_in(ws: Workspace, ref: str) -> list[str]:

@@ -1,9 +1,9 @@
 """One workspace as the MCP and language servers see it, linted by the same engine as the CLI.
 
 Both servers lint text that is not on disk (an editor's unsaved buffer, an agent's
-proposed catalog-info.yaml) through `model.read_scope`, and both use the catalog only
-offline while linting: a snapshot named in the config, never the network, so an editor
-never waits on it while the user types.
+proposed catalog-info.yaml) through `model.read_scope`. Catalog settings come from
+`portal_lint.live`, as for the CLI; linting uses the snapshot only, never the network, so
+an editor never waits on it while the user types.
 """
 
 from __future__ import annotations
@@ -14,18 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from portal_lint import config as config_mod
-from portal_lint import engine, registry
+from portal_lint import engine, live, registry
 from portal_lint.diagnostic import Diagnostic
 from portal_lint.model import read_scope
 
 if TYPE_CHECKING:
     from portal_lint.catalog.index import EntityIndex
-    from portal_lint.catalog.snapshot import Snapshot
-
-# Where a server finds the live catalog when it needs one (check_name); the token is read
-# here and handed to the HTTP client only.
-CATALOG_URL_ENV = "PORTAL_LINT_CATALOG_URL"
-TOKEN_ENV = "PORTAL_LINT_TOKEN"
 
 
 class WorkspaceError(Exception):
@@ -39,7 +33,7 @@ class Workspace:
     root: Path
     confined: bool = False
     snapshot_path: Path | None = None  # overrides the config's `snapshot`
-    _snapshots: dict[Path, tuple[int, Snapshot]] = field(default_factory=dict, repr=False)
+    _snapshots: live.SnapshotCache = field(default_factory=live.SnapshotCache, repr=False)
 
     def __post_init__(self) -> None:
         self.root = self.root.resolve()
@@ -94,36 +88,23 @@ class Workspace:
 
     # -- catalog --------------------------------------------------------------------------
 
-    def snapshot(self, cfg: config_mod.Config, notices: list[str]) -> Snapshot | None:
-        """The catalog snapshot in force (reloaded when the file changes), or None."""
-        configured = self.snapshot_path or cfg.get("snapshot")
-        if not configured:
-            return None
-        path = Path(configured) if Path(configured).is_absolute() else self.root / configured
-        from portal_lint.catalog.snapshot import SnapshotError, age_warning, load_snapshot
-
-        try:
-            mtime = path.stat().st_mtime_ns
-        except OSError:
-            notices.append(f"catalog snapshot {configured} not found; catalog lookups are skipped")
-            return None
-        cached = self._snapshots.get(path)
-        if cached is None or cached[0] != mtime:
-            try:
-                cached = self._snapshots[path] = (mtime, load_snapshot(path))
-            except SnapshotError as exc:
-                notices.append(str(exc))
-                return None
-        warning = age_warning(cached[1])
-        if warning:
-            notices.append(warning)
-        return cached[1]
+    def catalog(self, cfg: config_mod.Config, *, url: str | None = None) -> live.CatalogSettings:
+        """The catalog settings in force, as the CLI resolves them; this workspace's snapshot
+        (`portal-lint mcp --snapshot`) wins over the config's."""
+        return live.settings(cfg, base=live.config_base(cfg, self.root), url=url, snapshot=self.snapshot_path)
 
     def offline_index(self, cfg: config_mod.Config, notices: list[str]) -> EntityIndex:
         """The entity index for linting: the snapshot if one is configured, never the network."""
-        from portal_lint.catalog.index import EntityIndex
+        return live.offline_index(self.catalog(cfg), notices, load=self._snapshots)
 
-        return EntityIndex(snapshot=self.snapshot(cfg, notices))
+    def live_index(
+        self, cfg: config_mod.Config, notices: list[str], *, url: str | None, timeout: float, retries: int
+    ) -> EntityIndex | None:
+        """The snapshot and the live catalog, for a question asked once (check_name); raises
+        `live.LiveError` for settings that cannot work. The caller closes it (`live.close`)."""
+        return live.build_index(
+            self.catalog(cfg, url=url), notices, timeout=timeout, retries=retries, load=self._snapshots
+        )
 
     # -- linting --------------------------------------------------------------------------
 

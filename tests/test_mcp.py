@@ -313,6 +313,21 @@ async def test_check_name_with_an_unreachable_catalog_and_no_snapshot_is_unknown
     assert TOKEN not in result.model_dump_json()
 
 
+async def test_check_name_with_a_snapshot_that_cannot_be_read_is_unknown(
+    tmp_path: Path, closed_port: int
+) -> None:
+    root = make_repo(tmp_path / "svc")
+    (root / ".portal-lint.yaml").write_text("select: [YML]\nsnapshot: gone.json\n", encoding="utf-8")
+    env = {"PORTAL_LINT_CATALOG_URL": f"http://127.0.0.1:{closed_port}", "PORTAL_LINT_TOKEN": TOKEN}
+    async with stdio_client(server_params(root, env)) as (read, write), ClientSession(read, write) as session:
+        await session.initialize()
+        result = await session.call_tool("check_name", {"name": "billing"})
+    got = result.structured_content
+    assert got is not None and got["status"] == "unknown" and got["checked"] is None
+    assert "gone.json cannot be read" in got["message"] and "catalog export" in got["message"]
+    assert TOKEN not in result.model_dump_json()
+
+
 def example_commands() -> list[tuple[str, list[str]]]:
     import tomllib
 

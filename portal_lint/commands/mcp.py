@@ -7,6 +7,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from portal_lint import live
+
 
 def main(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(
@@ -22,8 +24,8 @@ def main(argv: Sequence[str]) -> int:
     )
     p.add_argument(
         "--catalog-url",
-        help="Backstage backend for check_name (default: $PORTAL_LINT_CATALOG_URL, then the config's "
-        "catalog-url); the token comes from $PORTAL_LINT_TOKEN",
+        help=f"Backstage backend for check_name (default: ${live.CATALOG_URL_ENV}, then the config's "
+        f"catalog-url); the token comes from ${live.TOKEN_ENV}",
     )
     p.add_argument("--snapshot", type=Path, help="catalog snapshot file (default: the config's snapshot)")
     args = p.parse_args(argv)
