@@ -95,7 +95,7 @@ class Discovery:
                 kind = kind_of(p, True, self.extra_catalog, rel)
                 if kind and not self._excluded(rel):
                     out[p] = Target(p, kind, repo)
-        return sorted(out.values(), key=lambda t: t.path)
+        return sorted(out.values(), key=lambda t: t.path.parts)  # Path order, compared as tuples
 
     def _scan_dir(self, top: Path, out: dict[Path, Target]) -> None:
         before = len(out)

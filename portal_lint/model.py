@@ -352,7 +352,7 @@ def walk_repos(top: str, one_repo: bool = False) -> dict[str, list[tuple[str, bo
             entries = list(os.scandir(folder))
         except OSError:
             continue
-        if not one_repo and any(e.name == ".git" and os.path.exists(e.path) for e in entries):
+        if not one_repo and any(e.name == ".git" and _exists(e) for e in entries):
             repo = folder
         files = out.setdefault(repo, [])
         for e in entries:
@@ -368,6 +368,14 @@ def walk_repos(top: str, one_repo: bool = False) -> dict[str, list[tuple[str, bo
             except OSError:
                 continue
     return out
+
+
+def _exists(entry: os.DirEntry[str]) -> bool:
+    """Path.exists() without a system call for a plain folder or file (the directory listing's type)."""
+    try:
+        return entry.is_dir() or entry.is_file() or os.path.exists(entry.path)
+    except OSError:
+        return False
 
 
 def _is_file(entry: os.DirEntry[str]) -> bool:

@@ -72,6 +72,8 @@ _YAML11_FLOAT = re.compile(
     r"[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*"
 )
 _YAML11_FIRST = frozenset("yYnNoO0123456789+-.")
+# First characters of the plain scalars resolve_plain or _reading_11 may read as other than a string.
+_RESOLVED_FIRST = frozenset("-+.0123456789~nNtTfF") | _YAML11_FIRST
 _MARKER = re.compile(r"(?:---|\.\.\.)(?:[ \t]|$)")
 
 
@@ -248,8 +250,10 @@ class _Builder:
 
     def scalar(self, node: ScalarNode) -> Any:
         text = node.value.translate(_RESTORE_BREAKS) if self.restore else node.value
-        if node.tag != _PLAIN:
-            return text  # quoted, block, or explicitly tagged: a string as Backstage sees it
+        if node.tag != _PLAIN or (text and text[0] not in _RESOLVED_FIRST):
+            # Quoted, block, or explicitly tagged; or plain and starting with a character no
+            # null, boolean, number or YAML 1.1 reading starts with: a string as Backstage sees it.
+            return text
         value = resolve_plain(text)
         if text and text[0] in _YAML11_FIRST:
             reading = _reading_11(text, value)
@@ -271,8 +275,11 @@ class _Builder:
                     doc.merges.append(kspan)
                 self.count += 1
                 value = self.scalar(knode)
-                same: Any = _key_identity(value)
-                key = value if type(value) is str else js_key(value)
+                if type(value) is str:
+                    same: Any = ("str", value)
+                    key = value
+                else:
+                    same, key = _key_identity(value), js_key(value)
             else:
                 same, key = id(knode), js_key(build(knode, depth + 1))
             if same in seen:
