@@ -11,15 +11,18 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import socket
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.integration_repo import bad_repo
-from tests.test_github import parse
+from tests.integration_repo import GOOD_CATALOG, bad_repo, make_repo
+from tests.test_github import crowded_catalog, parse
 from tests.test_sarif import assert_github_accepts, schema_errors
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,6 +150,64 @@ def test_a_clean_repository_passes(runner_temp: Path, tmp_path: Path) -> None:
     assert code == 0, stdout
     assert outputs["errors"] == outputs["warnings"] == outputs["notes"] == "0"
     assert outputs["exit-code"] == "0"
+
+
+def test_the_summary_names_the_sarif_file_to_upload(runner_temp: Path, tmp_path: Path) -> None:
+    workspace = make_repo(tmp_path / "ws", {"catalog-info.yaml": crowded_catalog(11)})
+    (workspace / "reports").mkdir()
+    code, stdout, outputs = run_action(runner_temp, workspace, {"sarif-file": "reports/lint.sarif"})
+    summary = stdout.splitlines()[-1]
+    assert code == 0 and "1 warning appears only in this log" in summary
+    assert "upload the SARIF report `reports/lint.sarif` with github/codeql-action/upload-sarif" in summary
+    assert outputs["sarif-file"] == "reports/lint.sarif"
+
+
+LIV001_FIXTURE = ROOT / "fixtures" / "rules" / "LIV001" / "taken-by-another-repository"
+OURS = "url:https://github.com/acme/payments/blob/main/catalog-info.yaml"
+THEIRS = "url:https://github.com/acme/legacy-payments/blob/main/catalog-info.yaml"
+
+
+def test_snapshot_and_location_inputs_reach_the_catalog_checks(runner_temp: Path, tmp_path: Path) -> None:
+    # `payments` is in the snapshot, registered from THEIRS; the workspace has no git remote.
+    workspace = tmp_path / "ws"
+    shutil.copytree(LIV001_FIXTURE, workspace)
+    (workspace / ".portal-lint.yaml").write_text("select: [LIV, REF]\n", encoding="utf-8")
+    (workspace / ".git").mkdir()
+    base = {"annotate": "false", "sarif-file": ""}
+
+    def run(**inputs: str) -> tuple[int, str]:
+        code, stdout, _ = run_action(runner_temp, workspace, base | inputs)
+        return code, stdout
+
+    code, stdout = run()
+    assert code == 0 and "existence checks skipped" in stdout
+    code, stdout = run(snapshot="catalog-snapshot.json")
+    assert code == 0 and "name-taken checks skipped" in stdout and "days old" in stdout
+    code, stdout = run(snapshot="catalog-snapshot.json", location=OURS)
+    assert code == 1 and "catalog-info.yaml:5:9: error [LIV001]" in stdout and f"(`{OURS}`)" in stdout
+    code, stdout = run(snapshot="catalog-snapshot.json", location=THEIRS)
+    assert code == 0 and "[LIV001]" not in stdout and "name-taken checks skipped" not in stdout
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A loopback port nothing listens on: the catalog is down."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        yield s.getsockname()[1]
+
+
+def test_require_catalog_fails_the_step_when_the_catalog_is_down(
+    runner_temp: Path, tmp_path: Path, closed_port: int
+) -> None:
+    files = {"catalog-info.yaml": GOOD_CATALOG, ".portal-lint.yaml": "select: [REF]\n"}
+    workspace = make_repo(tmp_path / "ws", files)
+    inputs = {"catalog-url": f"http://127.0.0.1:{closed_port}", "token": "s3cr3t-token-value"}
+    code, stdout, outputs = run_action(runner_temp, workspace, inputs)
+    assert (code, outputs["exit-code"]) == (0, "0"), stdout  # a warning: the offline checks still ran
+    code, stdout, outputs = run_action(runner_temp, workspace, inputs | {"require-catalog": "true"})
+    assert (code, outputs["exit-code"]) == (2, "2"), stdout
+    assert "could not be reached" in stdout and "s3cr3t-token-value" not in stdout
 
 
 def test_the_example_workflow_uses_the_actions_inputs_and_uploads_its_sarif() -> None:

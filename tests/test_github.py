@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from portal_lint.diagnostic import Diagnostic
 from portal_lint.engine import Result
 from portal_lint.report import github
@@ -130,20 +132,37 @@ def test_run_notices_are_notice_commands() -> None:
     )
 
 
-def test_summary_says_what_github_did_not_annotate(tmp_path: Path) -> None:
-    labels = "".join(f"    flag{i}: yes\n" for i in range(12))
+def crowded_catalog(warnings: int) -> str:
+    """A catalog file with `warnings` warnings (a `yes` label each) and nothing else."""
+    labels = "".join(f"    flag{i}: yes\n" for i in range(warnings))
     spec = (
         "spec:\n  type: service\n  lifecycle: production\n  owner: group:default/team-a\n  system: commerce\n"
     )
-    catalog = (
+    return (
         f"apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: a\n  labels:\n{labels}{spec}"
     )
-    lines = github_lines(make_repo(tmp_path, {"catalog-info.yaml": catalog}))
+
+
+def test_summary_says_what_github_did_not_annotate(tmp_path: Path) -> None:
+    lines = github_lines(make_repo(tmp_path, {"catalog-info.yaml": crowded_catalog(12)}))
     assert sum(line.startswith("::warning ") for line in lines) == 12, "every finding is still printed"
     summary = lines[-1]
     assert summary.startswith("portal-lint: 0 errors, 12 warnings, 0 notices in 1 file.")
     assert "so 2 warnings appear only in this log" in summary
-    assert "upload-sarif" in summary
+    assert "upload-sarif" in summary and "`--report sarif=FILE`" in summary
+
+
+def test_summary_names_the_sarif_file_the_run_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = Result([diag(line=i, end_line=i) for i in range(1, 12)], files=1)
+    monkeypatch.setenv(github.SARIF_FILE_ENV, "reports/portal-lint.sarif")
+    summary = github.render(result).splitlines()[-1]
+    assert (
+        "upload the SARIF report `reports/portal-lint.sarif` with github/codeql-action/upload-sarif"
+        in summary
+    )
+    assert "--report" not in summary
+    monkeypatch.setenv(github.SARIF_FILE_ENV, "")  # the action's `sarif-file: ""`: no report is written
+    assert "`--report sarif=FILE`" in github.render(result).splitlines()[-1]
 
 
 def test_a_clean_run_prints_only_the_summary(tmp_path: Path) -> None:

@@ -7,11 +7,16 @@ finding is printed and a closing plain line says how many were cut and where to 
 
 from __future__ import annotations
 
+import os
+
 from portal_lint.diagnostic import Diagnostic
 from portal_lint.engine import Result
 from portal_lint.report.text import WORD
 
 ANNOTATIONS_PER_STEP = 10
+# The SARIF file the same run writes, when the caller says so (the GitHub Action sets it from its
+# `sarif-file` input): the summary then names the file to upload instead of how to write one.
+SARIF_FILE_ENV = "PORTAL_LINT_SARIF_FILE"
 
 
 def escape_data(text: str) -> str:
@@ -37,7 +42,7 @@ def annotation(d: Diagnostic) -> str:
     return command(WORD[d.severity], d.message, **props)
 
 
-def summary(result: Result) -> str:
+def summary(result: Result, sarif_file: str | None = None) -> str:
     counts = {WORD[s]: result.count(s) for s in ("error", "warning", "note")}
     text = "portal-lint: " + ", ".join(f"{n} {w}{'s' * (n != 1)}" for w, n in counts.items())
     text += f" in {result.files} file{'s' * (result.files != 1)}."
@@ -48,10 +53,11 @@ def summary(result: Result) -> str:
     hidden = {w: n - room[w] for w, n in counts.items() if n > room[w]}
     if hidden:
         cut = ", ".join(f"{n} {w}{'s' * (n != 1)}" for w, n in hidden.items())
+        report = f"`{sarif_file}`" if sarif_file else "(`--format sarif` or `--report sarif=FILE`)"
         text += (
             f" GitHub shows {ANNOTATIONS_PER_STEP} annotations of each kind per step, so {cut}"
             f" appear{'s' * (sum(hidden.values()) == 1)}"
-            " only in this log; upload the SARIF report (`--format sarif` or `--report sarif=FILE`)"
+            f" only in this log; upload the SARIF report {report}"
             " with github/codeql-action/upload-sarif to see every finding as a code scanning alert."
         )
     return text
@@ -61,5 +67,5 @@ def render(result: Result) -> str:
     lines = [command("error", e, title="portal-lint internal error") for e in result.internal_errors]
     lines += [command("notice", n, title="portal-lint") for n in result.notices]
     lines += [annotation(d) for d in result.diagnostics]
-    lines.append(summary(result))
+    lines.append(summary(result, os.environ.get(SARIF_FILE_ENV, "").strip() or None))
     return "\n".join(lines) + "\n"
