@@ -128,6 +128,17 @@ def validate(values: dict[str, Any], source: str, text: str) -> Config:
     return Config(values, source)
 
 
+def _policy_found(cfg: Config, root: Path, text: str) -> Config:
+    """A `policy` file that is not there would drop the org's standards without a word."""
+    policy = cfg.get("policy")
+    if policy and not (root / Path(policy).expanduser()).is_file():
+        raise ConfigError(
+            f"{cfg.source}:{_line_of(text, 'policy')}: `policy` names {policy}, which is not a file "
+            f"(a relative path starts at the repository root, {root}): check it out or fix the path"
+        )
+    return cfg
+
+
 def _read(path: Path) -> str:
     try:
         data = path.read_bytes()
@@ -162,7 +173,7 @@ def load(root: Path, explicit: Path | None = None) -> Config:
                 if explicit:
                     raise ConfigError(f"{path}: no [tool.portal-lint] section")
                 continue
-            return validate(section, str(path), text)
+            return _policy_found(validate(section, str(path), text), root, text)
         import yaml
 
         try:
@@ -175,5 +186,5 @@ def load(root: Path, explicit: Path | None = None) -> Config:
             raise ConfigError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
         if not isinstance(data, dict):
             raise ConfigError(f"{path}:1: the config must be a mapping of keys")
-        return validate(data, str(path), text)
+        return _policy_found(validate(data, str(path), text), root, text)
     return Config()

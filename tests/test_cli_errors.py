@@ -103,3 +103,15 @@ def test_a_broken_config_names_its_line(
     (repo / name).write_bytes(data)
     code, err = run([], capsys)
     assert code == 2 and says in one_line(err)
+
+
+def test_a_policy_file_that_is_not_there_is_a_config_error(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without the org's policy file its standards would silently not apply: a false all clear."""
+    (repo / ".portal-lint.yaml").write_text("fail-on: warning\npolicy: platform/AGENTS.md\n", "utf-8")
+    code, err = run([], capsys)
+    assert code == 2 and ".portal-lint.yaml:2: `policy` names platform/AGENTS.md" in one_line(err)
+    (repo / "platform").mkdir()
+    (repo / "platform" / "AGENTS.md").write_text("# Platform\n", encoding="utf-8")
+    assert run([], capsys)[0] == 0
