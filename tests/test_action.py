@@ -12,9 +12,7 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -187,14 +185,6 @@ def test_snapshot_and_location_inputs_reach_the_catalog_checks(runner_temp: Path
     assert code == 1 and "catalog-info.yaml:5:9: error [LIV001]" in stdout and f"(`{OURS}`)" in stdout
     code, stdout = run(snapshot="catalog-snapshot.json", location=THEIRS)
     assert code == 0 and "[LIV001]" not in stdout and "name-taken checks skipped" not in stdout
-
-
-@pytest.fixture
-def closed_port() -> Iterator[int]:
-    """A loopback port nothing listens on: the catalog is down."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        yield s.getsockname()[1]
 
 
 def test_require_catalog_fails_the_step_when_the_catalog_is_down(

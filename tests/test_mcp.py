@@ -7,9 +7,8 @@ tests that need another environment (catalog URL, token) start their own.
 from __future__ import annotations
 
 import json
-import socket
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -259,14 +258,6 @@ def write_snapshot(path: Path, refs: list[tuple[str, str, str]]) -> Path:
     }
     path.write_text(json.dumps(doc), encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def closed_port() -> Iterator[int]:
-    """A loopback port nothing listens on (bound, never listening: connections are refused)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        yield s.getsockname()[1]
 
 
 async def test_check_name_uses_the_snapshot_and_keeps_the_token_secret(
