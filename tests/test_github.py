@@ -118,9 +118,23 @@ def test_special_characters_are_escaped_and_survive_the_round_trip() -> None:
 
 
 def test_multi_line_regions_carry_no_columns_which_the_runner_would_drop() -> None:
-    out = github.render(Result([diag(end_line=5, end_column=1)], files=1))
+    out = github.render(Result([diag(end_line=5, end_column=3)], files=1))
     _, props, _ = parse(out.splitlines()[0]) or ("", {}, "")
     assert props == {"file": "a.yaml", "line": "3", "endLine": "5", "title": "YML002 duplicate-key"}
+
+
+@pytest.mark.parametrize(("end_line", "end_line_shown"), [(5, "4"), (4, "3")])
+def test_a_region_ending_at_column_1_ends_on_the_line_before(end_line: int, end_line_shown: str) -> None:
+    """The end column is exclusive: a block list on lines 3-4 of a 4-line file ends at 5:1, and
+    `endLine=5` would mark a line the finding is not about (here past the end of the file)."""
+    out = github.render(Result([diag(end_line=end_line, end_column=1)], files=1))
+    _, props, _ = parse(out.splitlines()[0]) or ("", {}, "")
+    assert props == {
+        "file": "a.yaml",
+        "line": "3",
+        "endLine": end_line_shown,
+        "title": "YML002 duplicate-key",
+    }
 
 
 def test_run_notices_are_notice_commands() -> None:

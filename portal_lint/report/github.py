@@ -34,7 +34,9 @@ def command(kind: str, message: str, **props: str | int) -> str:
 
 
 def annotation(d: Diagnostic) -> str:
-    props: dict[str, str | int] = {"file": d.repo_path or d.path, "line": d.line, "endLine": d.end_line}
+    # The end column is exclusive: a region that ends at column 1 ends on the line before it.
+    end_line = d.end_line - 1 if d.end_column == 1 and d.end_line > d.line else d.end_line
+    props: dict[str, str | int] = {"file": d.repo_path or d.path, "line": d.line, "endLine": end_line}
     # The runner drops col/endColumn when the region spans lines, so only single-line ones carry them.
     if d.end_line == d.line:
         props |= {"col": d.column, "endColumn": d.end_column}
