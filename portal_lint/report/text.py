@@ -17,7 +17,7 @@ def use_color(stream_isatty: bool, no_color_flag: bool) -> bool:
     return (
         stream_isatty
         and not no_color_flag
-        and "NO_COLOR" not in os.environ
+        and not os.environ.get("NO_COLOR")  # no-color.org: set and not empty
         and os.environ.get("GITHUB_ACTIONS") != "true"
         and os.environ.get("TERM") != "dumb"
     )
