@@ -230,8 +230,8 @@ def lint(
 ) -> Result:
     """Lint `paths` (default: the current repository) and return every finding, sorted.
 
-    `jobs`: processes to use (default: the CPUs available, once there are more than
-    POOL_THRESHOLD targets). A run given a catalog `index` stays in one process: a live
+    `jobs`: processes to use (default: PORTAL_LINT_JOBS or the CPUs available, once there are
+    more than POOL_THRESHOLD targets). A run given a catalog `index` stays in one process: a live
     index holds a network client and caches that belong to this process."""
     cwd = (cwd or Path.cwd()).absolute()
     if cfg is None:
@@ -277,12 +277,18 @@ ChunkResult = tuple[list[Diagnostic], list[str], list[str]]  # diagnostics, noti
 
 
 def _workers(jobs: int | None, targets: int, chunks: int, index: Any) -> int:
+    """Processes for a run: one with a catalog index, for one unit of work, or for a short run;
+    else `jobs`, or PORTAL_LINT_JOBS, or the CPUs this process may use."""
     if index is not None or chunks < 2:
         return 1
     if jobs is None:
         if targets <= POOL_THRESHOLD:
             return 1
-        jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        given = os.environ.get("PORTAL_LINT_JOBS", "")
+        if given.isdigit() and int(given) > 0:
+            jobs = int(given)
+        else:
+            jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return max(1, min(jobs, chunks))
 
 

@@ -58,10 +58,14 @@ def test_a_pool_reports_what_one_process_reports(tmp_path: Path) -> None:
     assert _payload(pooled) == _payload(one)
 
 
-def test_a_run_with_a_catalog_index_stays_in_one_process(tmp_path: Path) -> None:
-    assert engine._workers(2, 5000, 200, index=object()) == 1
-    assert engine._workers(None, 5000, 200, index=None) >= 1
+def test_how_many_processes_a_run_uses(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert engine._workers(2, 5000, 200, index=object()) == 1  # a live index stays in this process
     assert engine._workers(None, engine.POOL_THRESHOLD, 200, index=None) == 1
+    assert engine._workers(8, 5000, 3, index=None) == 3  # no more processes than units of work
+    monkeypatch.setenv("PORTAL_LINT_JOBS", "1")
+    assert engine._workers(None, 5000, 200, index=None) == 1
+    monkeypatch.setenv("PORTAL_LINT_JOBS", "3")
+    assert engine._workers(None, 5000, 200, index=None) == 3
 
 
 def test_a_loader_exception_is_an_internal_error_not_a_traceback(
