@@ -50,7 +50,7 @@ def lexically_within(path: str, root: str) -> bool:
     return path == root or path.startswith(root if root.endswith(os.sep) else root + os.sep)
 
 
-def posix_rel(path: Path, base: Path) -> str:
+def posix_rel(path: Path | str, base: Path | str) -> str:
     """`path` relative to `base` in POSIX form (`.` for `base` itself), or all of it when outside."""
     p, b = str(path), str(base)  # both in pathlib's normal form: string prefixes are path prefixes
     if p == b:
@@ -105,7 +105,7 @@ class Entity:
         s = self.raw.get("spec")
         return s if isinstance(s, PMap) else None
 
-    @property
+    @cached_property
     def kind(self) -> str | None:
         k = self.raw.get("kind")
         return k if isinstance(k, str) else None

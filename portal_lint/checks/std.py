@@ -239,7 +239,7 @@ def techdocs_ref(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
             pointer=pointer,
         )
     elif not _has_mkdocs(folder, ctx.run.cache):
-        shown = posix_rel(Path(folder), Path(repo.norm_root))
+        shown = posix_rel(folder, repo.norm_root)
         where = "the repository root" if shown == "." else f"{excerpt(shown)}/"
         yield Finding(
             f"`{TECHDOCS_REF}: {excerpt(value)}` points at {where}, which has no mkdocs.yml, so the "

@@ -328,7 +328,7 @@ def _file_findings(entity: Entity, d: Definition, target: Target, ctx: RuleConte
         yield Finding(f"{where} is a folder; a placeholder reads one file: name the definition file", d.span)
         return
     info = inspect(target.path, ctx.run.cache)
-    rel = posix_rel(target.path, Path(repo.norm_root))
+    rel = posix_rel(target.path, repo.norm_root)
     if info.unreadable is not None:
         fix = "" if "re-save" in info.unreadable else ": point the definition at a UTF-8 text file"
         yield Finding(f"{where}: {rel} {info.unreadable}{fix}", d.span, pointer=f"spec.definition.{d.key}")
@@ -437,7 +437,7 @@ def api_definition_in_api_dir(entity: Entity, ctx: RuleContext) -> Iterator[Find
         and file_kind(target.path, ctx.run.cache) == "file"
         and not in_api_dir(entity, target.path, api_dir)
     ):
-        rel = posix_rel(target.path, Path(entity.file.repo.norm_root))
+        rel = posix_rel(target.path, entity.file.repo.norm_root)
         yield enf.finding(
             f"`{d.key}: {excerpt(d.value)}` reads {rel}, outside {api_dir}/; the portal standard keeps API "
             f"definitions in {api_dir}/: move the file to {api_dir}/{target.path.name} and update the path",
