@@ -191,14 +191,15 @@ def test_an_org_policy_file_applies_and_the_repository_wins(tmp_path: Path) -> N
             ),
         },
     )
-    cfg = Config({"policy": str(org)})
-    policy = load_policy(root, cfg)
-    assert policy.standards["lifecycle-allowed"].params == {"allowed": ["ga", "beta"]}
-    assert policy.standards["lifecycle-allowed"].source.label == "AGENTS.md:3"
-    assert policy.standards["owner-is-group"].source.path == org.as_posix()
-    got = {(d.code, d.line): d for d in lint_repo(root, cfg=cfg).diagnostics}
-    assert set(got) == {("STD004", 7), ("STD002", 8)}  # the org file's unenforced bullet is its own repo's
-    assert got[("STD002", 8)].related[0].path == org.as_posix()
+    for written in (str(org), "../org/AGENTS.md"):  # absolute, or relative to the repository
+        cfg = Config({"policy": written})
+        policy = load_policy(root, cfg)
+        assert policy.standards["lifecycle-allowed"].params == {"allowed": ["ga", "beta"]}
+        assert policy.standards["lifecycle-allowed"].source.label == "AGENTS.md:3"
+        got = {(d.code, d.line): d for d in lint_repo(root, cfg=cfg).diagnostics}
+        # the org file's unenforced bullet is reported in its own repository, not in every service
+        assert set(got) == {("STD004", 7), ("STD002", 8)}, written
+        assert Path(root, got[("STD002", 8)].related[0].path).resolve() == org.resolve()
 
 
 def test_config_options_override_the_policy_parameters(tmp_path: Path) -> None:

@@ -31,7 +31,8 @@ def suppression_unknown_rule(repo: Repo, ctx: RuleContext) -> Iterator[Finding]:
 def standard_unenforced(repo: Repo, ctx: RuleContext) -> Iterator[Finding]:
     for bullet in policy_for(ctx.run, repo).bullets:
         src = bullet.source
-        if not bullet.normative or bullet.enforced or src.path is None or Path(src.path).is_absolute():
+        outside = src.path is None or Path(src.path).is_absolute() or src.path.startswith("../")
+        if not bullet.normative or bullet.enforced or outside:
             continue  # descriptive, checked, or in an org policy file (reported in its own repository)
         if bullet.standards:
             what = ", ".join(bullet.standards)
