@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from portal_lint.checks._schema import RESOLVERS
 from portal_lint.diagnostic import Finding, Span, excerpt
 from portal_lint.model import (
     Entity,
@@ -293,6 +292,14 @@ def inspect(path: Path, cache: dict[str, Any]) -> ApiFile:
 # --------------------------------------------------------------------------- rules
 
 
+def _resolvers() -> frozenset[str]:
+    # Imported here: the kind schemas cost a run of SKILL.md files (whose repository rules
+    # are in this module) a few milliseconds for nothing.
+    from portal_lint.checks._schema import RESOLVERS
+
+    return RESOLVERS
+
+
 def _suggest_file(repo: Repo, missing: Path) -> Path | None:
     """An existing file the author probably meant: same name elsewhere, or a near spelling."""
     root = norm(repo.root)
@@ -383,7 +390,7 @@ def api_definition_valid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
     d = definition_of(entity)
     if d is None or d.inline:
         return
-    if d.key not in RESOLVERS or not isinstance(d.value, str) or not d.value:
+    if d.key not in _resolvers() or not isinstance(d.value, str) or not d.value:
         return  # not a placeholder Backstage resolves: the kind schema's finding (CAT)
     pointer = f"spec.definition.{d.key}"
     target = resolve(entity, d.value)
@@ -405,7 +412,7 @@ def api_definition_in_api_dir(entity: Entity, ctx: RuleContext) -> Iterator[Find
     if entity.kind != "API":
         return
     d = definition_of(entity)
-    if d is None or not (d.inline or (d.key in RESOLVERS and isinstance(d.value, str) and d.value)):
+    if d is None or not (d.inline or (d.key in _resolvers() and isinstance(d.value, str) and d.value)):
         return
     enf = in_force(ctx, entity.file.repo)
     if enf is None:
