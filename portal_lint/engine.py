@@ -289,7 +289,18 @@ def _workers(jobs: int | None, targets: int, chunks: int, index: Any) -> int:
             jobs = int(given)
         else:
             jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if jobs > 1 and not _can_fork():
+        return 1
     return max(1, min(jobs, chunks))
+
+
+def _can_fork() -> bool:
+    """The pool forks: not on Windows (no fork) or macOS (fork is unsafe with its system
+    libraries), and not from a process with other threads (an editor's language server),
+    where a lock held by another thread would stay locked in the child forever."""
+    import threading
+
+    return sys.platform not in ("win32", "darwin") and threading.active_count() == 1
 
 
 @contextmanager

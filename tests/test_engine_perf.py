@@ -7,16 +7,19 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import portal_lint
 from portal_lint import engine, registry
+from portal_lint.diagnostic import Finding
 from portal_lint.discover import Target
 from portal_lint.engine import Run, Subject
 from portal_lint.parse.yaml12 import parse_yaml
+from portal_lint.registry import Rule
 
 ENTITY = """\
 apiVersion: backstage.io/v1alpha1
@@ -66,6 +69,29 @@ def test_how_many_processes_a_run_uses(monkeypatch: pytest.MonkeyPatch) -> None:
     assert engine._workers(None, 5000, 200, index=None) == 1
     monkeypatch.setenv("PORTAL_LINT_JOBS", "3")
     assert engine._workers(None, 5000, 200, index=None) == 3
+
+
+def test_a_check_that_raises_in_a_pool_worker_is_reported_as_in_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _corpus(tmp_path, 60)
+    real = registry.rules_for
+
+    def broken(entity: Any, ctx: Any) -> Iterator[Finding]:
+        if entity.name == "svc-42":
+            raise ValueError("boom in svc-42")
+        yield from ()
+
+    def rules_for(codes: Iterable[str]) -> dict[str, Rule]:
+        return {c: Rule(r.meta, broken) if c == "STD002" else r for c, r in real(codes).items()}
+
+    monkeypatch.setattr(registry, "rules_for", rules_for)
+    with pytest.raises(ValueError, match="svc-42"):
+        engine.lint([str(root)], cwd=root, jobs=2, strict=True)
+    result = engine.lint([str(root)], cwd=root, jobs=2)
+    assert result.internal_errors == [
+        "internal error in STD002 on catalog-info.yaml: ValueError: boom in svc-42"
+    ]
 
 
 def test_a_loader_exception_is_an_internal_error_not_a_traceback(
