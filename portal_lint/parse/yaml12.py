@@ -461,10 +461,42 @@ def _too_deep(chunk: str, line0: int) -> Span | None:
                 if depth > MAX_DEPTH and mark is not None:
                     return Span(mark.line + line0, mark.column, mark.line + line0, mark.column + 1)
                 depth += isinstance(event, CollectionStartEvent)
+    except yaml.MarkedYAMLError as exc:
+        # libyaml 0.2.6 (PyYAML >= 6.0.4) refuses past 1000 flow levels while scanning ahead,
+        # before any event: find the node past our limit in the text itself.
+        if "nesting depth" in (exc.problem or ""):
+            return _deep_flow_node(chunk, line0)
     except yaml.YAMLError:
         pass  # the compose that follows reports it, no deeper than this walk got
     finally:
         parser.dispose()
+    return None
+
+
+def _deep_flow_node(chunk: str, line0: int) -> Span | None:
+    """Where the first flow collection deeper than MAX_DEPTH opens (quotes and comments skipped)."""
+    depth, quote, line, col, comment = 0, "", 0, 0, False
+    prev = "\n"
+    for ch in chunk:
+        if ch == "\n":
+            line, col, comment, prev = line + 1, 0, False, ch
+            continue
+        if comment:
+            pass
+        elif quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#" and prev in " \t\n":
+            comment = True
+        elif ch in "[{":
+            if depth > MAX_DEPTH:
+                return Span(line + line0, col, line + line0, col + 1)
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+        prev = ch
+        col += 1
     return None
 
 
