@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from portal_lint.model import CATALOG_NAMES, Repo, overlay_text, walk_repos
+from portal_lint.model import CATALOG_NAMES, Repo, matches_any, overlay_text, walk_repos
 
 SKILL_NAME = "SKILL.md"
 AGENTS_NAMES = frozenset({"AGENTS.md", "agents.md", "AGENTS.override.md"})
@@ -27,13 +26,14 @@ class Target:
 
 def kind_of(path: Path, explicit: bool, extra_catalog: list[str], repo_rel: str) -> str | None:
     name = path.name
-    if name in CATALOG_NAMES or any(fnmatch.fnmatch(repo_rel, g) for g in extra_catalog):
+    if name in CATALOG_NAMES or matches_any(repo_rel, extra_catalog):
         return "catalog"
     if name == SKILL_NAME:
         return "skill"
     if name in AGENTS_NAMES:
         return "agents"
-    if explicit and path.suffix in (".yaml", ".yml") and not repo_rel.startswith("api/"):
+    in_api = repo_rel.startswith("api/") or "/api/" in repo_rel  # a monorepo service's api/ too
+    if explicit and path.suffix in (".yaml", ".yml") and not in_api:
         return "catalog"  # a YAML file named on the command line is linted as a catalog file
     if explicit:
         return "repo-file"  # e.g. api/openapi.yaml from pre-commit: repository rules look at it
@@ -69,11 +69,11 @@ class Discovery:
     def repo(self, root: Path) -> Repo:
         got = self.repos.get(root)
         if got is None:
-            got = self.repos[root] = Repo(root)
+            got = self.repos[root] = Repo(root, tuple(self.exclude))
         return got
 
     def _excluded(self, rel: str) -> bool:
-        return any(fnmatch.fnmatch(rel, g) for g in self.exclude)
+        return matches_any(rel, self.exclude)
 
     def targets(self, paths: list[str]) -> list[Target]:
         if not paths:
@@ -110,11 +110,13 @@ class Discovery:
                 if not extra and name not in _NAMED:
                     continue  # what kind_of says of any other file found by a scan
                 p = Path(path_s)
+                rel = path_s[len(prefix) :].replace(os.sep, "/") if path_s.startswith(prefix) else name
+                if exclude and self._excluded(rel):
+                    continue
                 if name in CATALOG_NAMES and is_file:
                     found.append(p)
-                rel = path_s[len(prefix) :].replace(os.sep, "/") if path_s.startswith(prefix) else name
                 kind = kind_of(p, False, extra, rel)
-                if kind and not (exclude and self._excluded(rel)):
+                if kind:
                     repo = repo or self.repo(root)
                     out[p] = Target(p, kind, repo)
             if repo is not None and self.root is None:  # the walk covered the whole repository

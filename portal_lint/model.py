@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import stat
 from collections.abc import Iterator, Mapping, Sequence
@@ -132,11 +133,17 @@ class Entity:
         return ann.get(key) if isinstance(ann, dict) else None
 
 
+def matches_any(rel: str, globs: Sequence[str]) -> bool:
+    """Whether a repository-relative posix path matches one of the config's globs."""
+    return any(fnmatch.fnmatch(rel, g) for g in globs)
+
+
 @dataclass(eq=False)
 class Repo:
     """A repository: the nearest folder holding `.git`, or the folder the user pointed at."""
 
     root: Path
+    exclude: tuple[str, ...] = ()  # config `exclude` globs, repository-relative: files the run never sees
     _parsed: dict[Path, CatalogFile | InputError] = field(default_factory=dict)
     _catalog_paths: list[Path] | None = None
     _entities: list[Entity] | None = None
@@ -173,9 +180,16 @@ class Repo:
         """Every catalog file in the repository, also those a pre-commit run did not pass."""
         if self._catalog_paths is None:
             self._catalog_paths = sorted(
-                p for p in walk(self.root) if p.name in CATALOG_NAMES and not self._nested(p) and p.is_file()
+                p
+                for p in walk(self.root)
+                if p.name in CATALOG_NAMES and not self._nested(p) and not self.excluded(p) and p.is_file()
             )
         return self._catalog_paths
+
+    def excluded(self, path: Path) -> bool:
+        if not self.exclude or not path.is_relative_to(self.root):
+            return False
+        return matches_any(path.relative_to(self.root).as_posix(), self.exclude)
 
     def _nested(self, path: Path) -> bool:
         """Whether `path` lies in another repository below this one (a vendored or submodule checkout)."""

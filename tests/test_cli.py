@@ -222,3 +222,29 @@ def test_a_named_folder_is_a_repository_unless_root_says_otherwise(
     assert code == 0 and findings(out) == []
     code, out, _ = run(["--root", ".", "services"], capsys)
     assert code == 1 and findings(out) == [("services/ledger/catalog-info.yaml", 4, "CAT016")]
+
+
+def test_an_excluded_file_is_invisible_to_the_whole_run(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "catalog-info.yaml").write_text(SERVICE, encoding="utf-8")
+    (repo / "legacy").mkdir()
+    (repo / "legacy" / "catalog-info.yaml").write_text(SERVICE, encoding="utf-8")  # the same entity
+    assert findings(run([], capsys)[1]) == [("legacy/catalog-info.yaml", 4, "CAT016")]
+    (repo / ".portal-lint.yaml").write_text('exclude: ["legacy/**"]\n', encoding="utf-8")
+    code, out, _ = run([], capsys)
+    assert (code, findings(out)) == (0, [])  # not linted, and no duplicate of it either
+
+
+def test_a_named_api_definition_in_a_services_api_folder_is_not_read_as_a_catalog_file(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    svc = repo / "services" / "orders"
+    (svc / "api").mkdir(parents=True)
+    (svc / "api" / "openapi.yaml").write_text(
+        "openapi: 3.0.3\ninfo: {title: Orders, version: '1'}\npaths: {}\n"
+    )
+    (svc / "catalog-info.yaml").write_text(SERVICE.replace("payments", "orders"), encoding="utf-8")
+    got = [f for f in findings(run(["services/orders/api/openapi.yaml"], capsys)[1]) if "/api/" in f[0]]
+    # no entity envelope expected of it (CAT/YML), but no API entity defines it
+    assert got == [("services/orders/api/openapi.yaml", 1, "STD005")]

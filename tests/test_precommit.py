@@ -30,11 +30,13 @@ HOOK_FILES = (
     "skills/deploy/SKILL.md",
     "api/openapi.yaml",
     "api/v2/events.asyncapi.json",
+    "services/orders/api/openapi.yaml",
 )
 NOT_HOOK_FILES = (
     "my-catalog-info.yaml",
     "catalog-info.yaml.bak",
     "src/api.py",
+    "src/rapi/x.yaml",
     "README.md",
     "skill.md",
     "MY-AGENTS.md",
