@@ -300,7 +300,9 @@ def gated_codes() -> frozenset[str]:
     return frozenset(c for s in STANDARDS for c in _codes(s.switches))
 
 
+@cache
 def builtin_policy() -> Policy:
+    """The built-in standards (one object: nothing changes a policy once read)."""
     standards = {
         d.key: Standard(d, Source(BUILTIN, text=d.builtin), {})
         for d in STANDARDS
@@ -494,16 +496,29 @@ def param_source(cfg: Config, meta: RuleMeta, name: str, policy: Policy) -> tupl
 
 def in_force(ctx: RuleContext, repo: Repo) -> InForce | None:
     """None when the rule is gated and neither the policy nor config asks for it."""
-    key = f"in-force:{ctx.meta.code}:{repo.root}"
-    if key in ctx.run.cache:
-        cached: InForce | None = ctx.run.cache[key]
-        return cached
-    policy = policy_for(ctx.run, repo)
-    std = policy.standard_for(ctx.meta.code)
+    # Rules call this once per subject, thousands of times a run. The answers depend only on
+    # the policy (and the run's config), so they are kept in one table per policy: the built-in
+    # policy is one object, shared by every repository without a standards section.
+    memo: tuple[Repo, Policy, dict[str, InForce | None]] | None = ctx.run.cache.get(_IN_FORCE)
+    if memo is None or memo[0] is not repo:
+        policy = policy_for(ctx.run, repo)
+        table = memo[2] if memo is not None and memo[1] is policy else {}
+        memo = ctx.run.cache[_IN_FORCE] = (repo, policy, table)
+    _, policy, table = memo
+    code = ctx.meta.code
+    if code in table:
+        return table[code]
+    std = policy.standard_for(code)
     got: InForce | None = None
-    named = config_selects(ctx.run.config, ctx.meta, ctx.run.select)
-    if std is not None or ctx.meta.code not in gated_codes() or named:
+    if (
+        std is not None
+        or code not in gated_codes()
+        or config_selects(ctx.run.config, ctx.meta, ctx.run.select)
+    ):
         params = {n: param_source(ctx.run.config, ctx.meta, n, policy)[0] for n in ctx.meta.options}
         got = InForce(std, params)
-    ctx.run.cache[key] = got
+    table[code] = got
     return got
+
+
+_IN_FORCE = "in-force"  # the run cache's key for the current repository's table

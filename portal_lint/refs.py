@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property
 
 from portal_lint.diagnostic import Span, excerpt
 from portal_lint.model import Entity
@@ -78,7 +77,12 @@ def parse_ref(ref: str, default_kind: str | None = None, default_namespace: str 
     """`parseEntityRef(ref, {defaultKind, defaultNamespace})` for a string reference."""
     if not ref:
         raise RefError("Entity reference must not be empty")
-    parsed = split_ref(ref)
+    return _complete(ref, split_ref(ref), default_kind, default_namespace)
+
+
+def _complete(
+    ref: str, parsed: ParsedRef, default_kind: str | None, default_namespace: str | None
+) -> EntityRef:
     kind = parsed.kind or default_kind
     if not kind:
         raise RefError(
@@ -172,15 +176,37 @@ FIELDS: dict[str, tuple[RefField, ...]] = {
 }
 
 
-@dataclass(frozen=True)
 class RefUse:
-    """One reference written in an entity: where it is, what field, and how it resolves."""
+    """One reference written in an entity: where it is, what field, and how it resolves.
 
-    entity: Entity
-    field: RefField
-    text: str
-    span: Span  # of the value (0-based)
-    index: int | None = None  # position in a list field
+    Made once per entity (`refs_of` keeps them in the entity's memo) with the reference
+    already split and parsed: REF001-004, STD002 and the live lookups all read the same uses.
+    """
+
+    __slots__ = ("default_namespace", "entity", "field", "index", "parsed", "span", "text", "written")
+
+    def __init__(
+        self, entity: Entity, field: RefField, text: str, span: Span, index: int | None = None
+    ) -> None:
+        self.entity = entity
+        self.field = field
+        self.text = text
+        self.span = span  # of the value (0-based)
+        self.index = index  # position in a list field
+        # The referencing entity's own namespace, as the processors pass it.
+        self.default_namespace = entity.namespace
+        # The parts as written (before defaults), None when the string does not split; the
+        # complete reference, or why Backstage cannot parse it.
+        self.written: ParsedRef | None = None
+        self.parsed: EntityRef | RefError
+        try:
+            self.written = split_ref(text)
+            self.parsed = _complete(text, self.written, field.default_kind, self.default_namespace)
+        except RefError as exc:
+            self.parsed = exc
+
+    def __repr__(self) -> str:
+        return f"RefUse({self.pointer}={self.text!r})"
 
     @property
     def pointer(self) -> str:
@@ -191,44 +217,38 @@ class RefUse:
         return self.field.default_kind
 
     @property
-    def default_namespace(self) -> str:
-        """The referencing entity's own namespace, as the processors pass it."""
-        return self.entity.namespace
-
-    @cached_property
-    def parsed(self) -> EntityRef | RefError:
-        try:
-            return parse_ref(self.text, self.field.default_kind, self.default_namespace)
-        except RefError as exc:
-            return exc
-
-    @property
-    def written(self) -> ParsedRef | None:
-        """The parts as written (before defaults), or None when the string does not split."""
-        try:
-            return split_ref(self.text)
-        except RefError:
-            return None
-
-    @property
     def target(self) -> EntityRef | None:
         """The complete reference, or None when Backstage could not parse it."""
         got = self.parsed
         return got if isinstance(got, EntityRef) else None
 
 
-def refs_of(entity: Entity) -> Iterator[RefUse]:
-    """Every non-empty string reference of a built-in kind, in field order.
+_REFS = "refs"  # the entity memo's key for its uses
+
+
+def refs_of(entity: Entity) -> tuple[RefUse, ...]:
+    """Every non-empty string reference of a built-in kind, in field order (worked out once per
+    entity).
 
     Values of the wrong type (a number, a mapping, a list where one ref belongs) and empty
     strings are the kind schemas' business (CAT); they are skipped here so one mistake
     gives one finding.
     """
+    got: tuple[RefUse, ...] | None = entity.memo.get(_REFS)
+    if got is None:
+        got = entity.memo[_REFS] = tuple(_uses(entity))
+    return got
+
+
+def _uses(entity: Entity) -> Iterator[RefUse]:
     spec = entity.spec
     kind = entity.kind
     if spec is None or kind is None:
         return
-    for field in FIELDS.get(kind, ()):
+    fields = FIELDS.get(kind)
+    if fields is None:
+        return
+    for field in fields:
         value = spec.get(field.key)
         if field.many:
             if not isinstance(value, PSeq):
