@@ -14,7 +14,7 @@ import json
 import re
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -182,14 +182,10 @@ def describe(row: Row) -> str:
     return f"{row.id}: server {server}; portal-lint {portal}"
 
 
-def main() -> int:
-    table, batch = load_table(), entities()
-    out_of_date = stale(table, batch)
-    if out_of_date:
-        print(f"{len(out_of_date)} entities have no recorded verdict: python -m tests.differential.record")
-        return 1
-    all_rows = rows(table, batch)
-    by_cause, unexplained = classify(all_rows, entity_causes())
+def print_agreement(all_rows: list[C], known: list[Cause], describe: Callable[[C], str]) -> int:
+    """Print the agreement figure, the differences per cause and each unexplained one (by
+    `describe`); the exit status: 1 when any difference is unexplained."""
+    by_cause, unexplained = classify(all_rows, known)
     n, agreed = len(all_rows), sum(r.agrees for r in all_rows)
     print(f"n={n} agreed={agreed} ({agreed / n:.1%}) differences={n - agreed}")
     for slug, found in by_cause.items():
@@ -197,6 +193,15 @@ def main() -> int:
     for row in unexplained:
         print(f"  UNEXPLAINED {describe(row)}")
     return 1 if unexplained else 0
+
+
+def main() -> int:
+    table, batch = load_table(), entities()
+    out_of_date = stale(table, batch)
+    if out_of_date:
+        print(f"{len(out_of_date)} entities have no recorded verdict: python -m tests.differential.record")
+        return 1
+    return print_agreement(rows(table, batch), entity_causes(), describe)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from typing import Any
 
 from portal_lint.parse.tree import PMap
 from portal_lint.parse.yaml12 import parse_yaml
-from tests.differential.compare import Cause, causes, classify
+from tests.differential.compare import Cause, causes, print_agreement
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -403,15 +403,7 @@ def main(argv: list[str]) -> int:
     if stale(table, batch):
         print("yaml_verdicts.json is stale: python -m tests.differential.yaml_level record")
         return 1
-    all_rows = rows(table, batch)
-    by_cause, unexplained = classify(all_rows, yaml_causes())
-    n, agreed = len(all_rows), sum(r.agrees for r in all_rows)
-    print(f"n={n} agreed={agreed} ({agreed / n:.1%}) differences={n - agreed}")
-    for slug, found in by_cause.items():
-        print(f"  {slug}: {len(found)}")
-    for row in unexplained:
-        print(f"  UNEXPLAINED {describe(row)}")
-    return 1 if unexplained else 0
+    return print_agreement(rows(table, batch), yaml_causes(), describe)
 
 
 if __name__ == "__main__":
