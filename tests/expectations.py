@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 from portal_lint.engine import Result, lint
@@ -44,6 +45,20 @@ def as_repo(src: Path, dest: Path) -> Path:
     shutil.copytree(src, dest, symlinks=True)
     (dest / ".git").mkdir(exist_ok=True)
     return dest
+
+
+def make_repo(root: Path, files: Mapping[str, str | bytes]) -> Path:
+    """Write `files` (repo-relative path → text, or bytes as they are) under `root` and mark it
+    as a repository root."""
+    (root / ".git").mkdir(parents=True, exist_ok=True)
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
 
 
 def found(result: Result) -> Expected:

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tests.expectations import make_repo
+
 # Line 5 puts non-ASCII (one astral) characters before the finding, to pin down the column kind.
 BAD_CATALOG = """\
 apiVersion: backstage.io/v1alpha1
@@ -40,16 +42,6 @@ spec:
 # Only the YAML rules, so the findings stay put as rule families grow; YML003 is a warning by
 # default, and as a note it gives the run a finding of every severity.
 CONFIG = "select: [YML]\nseverity:\n  merge-key: note\n"
-
-
-def make_repo(root: Path, files: dict[str, str]) -> Path:
-    """Write `files` (repo-relative path → text) under `root` and mark it as a repository."""
-    (root / ".git").mkdir(parents=True, exist_ok=True)
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 def bad_repo(root: Path) -> Path:

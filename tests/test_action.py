@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.integration_repo import GOOD_CATALOG, bad_repo, make_repo
+from tests.expectations import make_repo
+from tests.integration_repo import GOOD_CATALOG, bad_repo
 from tests.test_github import crowded_catalog, parse
 from tests.test_sarif import assert_github_accepts, schema_errors
 

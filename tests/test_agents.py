@@ -8,19 +8,7 @@ import pytest
 
 from portal_lint.agents import UNKNOWN, just_recipes, make_targets, npm_scripts, python_names
 from portal_lint.checks.agt import commands_in
-from tests.expectations import lint_repo
-
-
-def repo(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
-    (tmp_path / ".git").mkdir(parents=True)
-    for rel, content in files.items():
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    return tmp_path
+from tests.expectations import lint_repo, make_repo
 
 
 def agt(root: Path) -> list[tuple[str, int, str]]:
@@ -38,12 +26,12 @@ def test_the_budget_is_crossed_at_the_right_line_counting_bytes_not_characters(t
     # 9 bytes of heading, then 100-byte lines ("é" is 2 bytes): 9 + 100 * 328 > 32,768 on file line 330.
     lines = "".join(f"- é{i:04d} ".ljust(98, "x") + "\n" for i in range(400))
     assert len(lines.split("\n")[0].encode()) + 1 == 100
-    root = repo(tmp_path, {"AGENTS.md": "# Notes\n\n" + lines})
+    root = make_repo(tmp_path, {"AGENTS.md": "# Notes\n\n" + lines})
     assert agt(root) == [("AGENTS.md", 330, "AGT003")]
 
 
 def test_the_override_counts_instead_of_the_agents_md_it_shadows(tmp_path: Path) -> None:
-    root = repo(
+    root = make_repo(
         tmp_path,
         {
             ".codex/config.toml": "project_doc_max_bytes = 1000\n",
@@ -59,14 +47,14 @@ def test_the_override_counts_instead_of_the_agents_md_it_shadows(tmp_path: Path)
 def test_a_blank_agents_md_uses_no_budget_and_zero_reads_nothing(tmp_path: Path) -> None:
     # 400 bytes of blanks at the root would push the package file (1,001 bytes) over 1,100.
     files = {"AGENTS.md": "   \n" * 100, "pkg/AGENTS.md": "# Package\n\n" + _lines("pkg ", 10)}
-    small = repo(tmp_path / "a", {".codex/config.toml": "project_doc_max_bytes = 1100\n", **files})
+    small = make_repo(tmp_path / "a", {".codex/config.toml": "project_doc_max_bytes = 1100\n", **files})
     assert agt(small) == [("AGENTS.md", 1, "AGT001")]
-    off = repo(tmp_path / "b", {".codex/config.toml": "project_doc_max_bytes = 0\n", **files})
+    off = make_repo(tmp_path / "b", {".codex/config.toml": "project_doc_max_bytes = 0\n", **files})
     assert agt(off) == [("AGENTS.md", 1, "AGT001")]
 
 
 def test_the_rule_option_overrides_the_repository_codex_config(tmp_path: Path) -> None:
-    root = repo(
+    root = make_repo(
         tmp_path,
         {
             ".codex/config.toml": "project_doc_max_bytes = 100\n",
@@ -94,12 +82,12 @@ See [the missing guide](docs/missing.md) and `src/missing.py`.
 
 Run `make test`.
 """
-    root = repo(tmp_path, {"AGENTS.md": text, "Makefile": "test:\n\tpytest\n", "src/app.py": ""})
+    root = make_repo(tmp_path, {"AGENTS.md": text, "Makefile": "test:\n\tpytest\n", "src/app.py": ""})
     assert agt(root) == [("AGENTS.md", 3, "AGT004"), ("AGENTS.md", 3, "AGT005")]
 
 
 def test_nested_and_lowercase_files_are_linted_with_their_own_folder(tmp_path: Path) -> None:
-    root = repo(
+    root = make_repo(
         tmp_path,
         {
             "AGENTS.md": "# Notes\n\nRun `make test`.\n",
@@ -119,18 +107,18 @@ def test_nested_and_lowercase_files_are_linted_with_their_own_folder(tmp_path: P
 
 def test_a_suppression_comment_silences_one_finding(tmp_path: Path) -> None:
     text = "# Notes\n\nThe old layout used `src/legacy/`. <!-- portal-lint: disable=agents-path-missing -->\n"
-    root = repo(tmp_path, {"AGENTS.md": text, "src/app.py": ""})
+    root = make_repo(tmp_path, {"AGENTS.md": text, "src/app.py": ""})
     assert agt(root) == []
 
 
 def test_lone_carriage_returns_do_not_shift_lines(tmp_path: Path) -> None:
-    root = repo(tmp_path, {"AGENTS.md": "\r0\n# Notes\r\n\r\nSee [x](missing.md).\r\n"})
+    root = make_repo(tmp_path, {"AGENTS.md": "\r0\n# Notes\r\n\r\nSee [x](missing.md).\r\n"})
     assert agt(root) == [("AGENTS.md", 4, "AGT004")]
 
 
 @pytest.mark.parametrize("content", [b"\xff\xfe#\x00 \x00", b"# caf\xe9\n"], ids=["utf-16", "latin-1"])
 def test_unreadable_agents_md_is_a_finding_not_a_traceback(tmp_path: Path, content: bytes) -> None:
-    root = repo(tmp_path, {"AGENTS.md": content})
+    root = make_repo(tmp_path, {"AGENTS.md": content})
     assert agt(root) == [("AGENTS.md", 1, "AGT001")]
 
 
@@ -140,7 +128,7 @@ def test_backticked_words_that_are_not_repository_paths_are_left_alone(tmp_path:
         "`src/**/*.ts`, `$HOME/.cache`, `~/.codex/config.toml`, `/etc/hosts`, `node_modules/x.js`, "
         "`.env`, `@scope/pkg`, `out/bundle.js`, `npm run build`, `README.md` (anywhere: `docs/README.md`).\n"
     )
-    root = repo(
+    root = make_repo(
         tmp_path,
         {"AGENTS.md": text, "docs/README.md": "# Docs\n", "package.json": '{"scripts": {"build": "x"}}'},
     )

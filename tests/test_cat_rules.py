@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from portal_lint.diagnostic import Diagnostic
 from portal_lint.engine import Result, lint
 from portal_lint.parse.yaml12 import parse_yaml
-from tests.expectations import lint_repo
+from tests.expectations import lint_repo, make_repo
 
 COMPONENT = """\
 apiVersion: backstage.io/v1alpha1
@@ -27,21 +27,12 @@ spec:
 """
 
 
-def repo(root: Path, files: dict[str, str]) -> Path:
-    (root / ".git").mkdir(parents=True, exist_ok=True)
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
-
-
 def cat(result: Result) -> list[Diagnostic]:
     return [d for d in result.diagnostics if d.code.startswith("CAT")]
 
 
 def findings(tmp_path: Path, text: str, **files: str) -> list[Diagnostic]:
-    return cat(lint_repo(repo(tmp_path, {"catalog-info.yaml": text, **files})))
+    return cat(lint_repo(make_repo(tmp_path, {"catalog-info.yaml": text, **files})))
 
 
 def where(diags: list[Diagnostic]) -> list[tuple[int, str]]:
@@ -202,12 +193,12 @@ spec:
 
 def test_an_unmerged_merge_key_is_not_also_a_missing_field(tmp_path: Path) -> None:
     text = COMPONENT.replace("  type: service\n", "  <<: {type: service}\n")
-    result = lint_repo(repo(tmp_path, {"catalog-info.yaml": text}))
+    result = lint_repo(make_repo(tmp_path, {"catalog-info.yaml": text}))
     assert [d.code for d in result.diagnostics] == ["YML003"]
 
 
 def test_duplicates_name_the_first_definition(tmp_path: Path) -> None:
-    root = repo(
+    root = make_repo(
         tmp_path,
         {
             "catalog-info.yaml": COMPONENT,
@@ -221,7 +212,7 @@ def test_duplicates_name_the_first_definition(tmp_path: Path) -> None:
 
 
 def test_duplicates_are_found_when_pre_commit_passes_one_file(tmp_path: Path) -> None:
-    root = repo(
+    root = make_repo(
         tmp_path,
         {"catalog-info.yaml": COMPONENT, "services/worker/catalog-info.yaml": COMPONENT},
     )
@@ -230,8 +221,8 @@ def test_duplicates_are_found_when_pre_commit_passes_one_file(tmp_path: Path) ->
 
 
 def test_a_nested_repository_is_not_part_of_the_outer_one(tmp_path: Path) -> None:
-    root = repo(tmp_path, {"catalog-info.yaml": COMPONENT})
-    repo(root / "vendor" / "payments", {"catalog-info.yaml": COMPONENT})
+    root = make_repo(tmp_path, {"catalog-info.yaml": COMPONENT})
+    make_repo(root / "vendor" / "payments", {"catalog-info.yaml": COMPONENT})
     assert cat(lint_repo(root)) == []
 
 
@@ -246,7 +237,7 @@ spec:
     - ./db.yaml
     - ./queue.yaml
 """
-    root = repo(tmp_path, {"catalog/catalog-info.yaml": location, "catalog/db.yaml": "{}\n"})
+    root = make_repo(tmp_path, {"catalog/catalog-info.yaml": location, "catalog/db.yaml": "{}\n"})
     [d] = cat(lint_repo(root))
     assert (d.path, d.line, d.code, d.severity) == ("catalog/catalog-info.yaml", 8, "CAT021", "warning")
 
@@ -349,5 +340,5 @@ _ENTITIES = st.fixed_dictionaries(
 @given(entity=_ENTITIES)
 def test_any_entity_shape_gives_findings_never_a_crash(tmp_path: Path, entity: dict[str, object]) -> None:
     text = json.dumps(entity)  # JSON is YAML: every shape the rules can meet, with exact types
-    root = repo(tmp_path / "fuzz", {"catalog-info.yaml": text})
+    root = make_repo(tmp_path / "fuzz", {"catalog-info.yaml": text})
     lint_repo(root)  # strict: a rule's exception fails the test

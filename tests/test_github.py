@@ -14,7 +14,8 @@ import pytest
 from portal_lint.diagnostic import Diagnostic
 from portal_lint.engine import Result
 from portal_lint.report import github
-from tests.integration_repo import bad_repo, json_findings, make_repo, run_cli
+from tests.expectations import make_repo
+from tests.integration_repo import bad_repo, json_findings, run_cli
 
 _UNESCAPE = (("%0D", "\r"), ("%0A", "\n"), ("%3A", ":"), ("%2C", ","), ("%25", "%"))
 

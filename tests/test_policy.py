@@ -15,7 +15,7 @@ from portal_lint.engine import Run
 from portal_lint.model import Repo
 from portal_lint.policy import BUILTIN, load_policy, param_source, policy_for
 from portal_lint.registry import load_metadata
-from tests.expectations import found, lint_repo
+from tests.expectations import found, lint_repo, make_repo
 
 SEED = """\
 # Payments
@@ -44,17 +44,8 @@ spec:
 """
 
 
-def repo(tmp_path: Path, files: dict[str, str]) -> Path:
-    (tmp_path / ".git").mkdir(parents=True, exist_ok=True)
-    for rel, text in files.items():
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return tmp_path
-
-
 def test_every_seed_bullet_maps_to_its_standard_at_its_line(tmp_path: Path) -> None:
-    policy = load_policy(repo(tmp_path, {"AGENTS.md": SEED}), Config())
+    policy = load_policy(make_repo(tmp_path, {"AGENTS.md": SEED}), Config())
     assert [(b.source.label, b.standards) for b in policy.bullets] == [
         ("AGENTS.md:4", ["scaffolded-from-template"]),
         ("AGENTS.md:5", ["unique-name"]),
@@ -94,7 +85,7 @@ def test_every_seed_bullet_maps_to_its_standard_at_its_line(tmp_path: Path) -> N
 )
 def test_reworded_bullets_are_recognised(tmp_path: Path, bullet: str, standard: str) -> None:
     text = f"# X\n\n## Developer Portal Standards\n\n- {bullet}\n"
-    (got,) = load_policy(repo(tmp_path, {"AGENTS.md": text}), Config()).bullets
+    (got,) = load_policy(make_repo(tmp_path, {"AGENTS.md": text}), Config()).bullets
     assert got.standards == [standard]
 
 
@@ -125,7 +116,7 @@ def test_reworded_bullets_are_recognised(tmp_path: Path, bullet: str, standard: 
 )
 def test_parameters_come_from_the_bullet_text(tmp_path: Path, bullet: str, params: dict[str, object]) -> None:
     text = f"## Developer Portal Standards\n\n- {bullet}\n"
-    policy = load_policy(repo(tmp_path, {"AGENTS.md": text}), Config())
+    policy = load_policy(make_repo(tmp_path, {"AGENTS.md": text}), Config())
     (std,) = policy.standards.values()
     assert std.params == params
 
@@ -142,7 +133,7 @@ def test_nested_bullets_carry_parameters_and_unrecognised_parents_pass_to_childr
         "- The portal is at https://portal.example.com.\n"
         "\n## Testing\n\n- Tests MUST pass.\n"
     )
-    policy = load_policy(repo(tmp_path, {"AGENTS.md": text}), Config())
+    policy = load_policy(make_repo(tmp_path, {"AGENTS.md": text}), Config())
     assert policy.standards["lifecycle-allowed"].params == {"allowed": ["ga", "retired"]}
     assert [(b.source.line, b.standards, b.normative) for b in policy.bullets] == [
         (3, ["lifecycle-allowed"], True),
@@ -154,7 +145,7 @@ def test_nested_bullets_carry_parameters_and_unrecognised_parents_pass_to_childr
 
 def test_without_a_standards_section_the_built_in_standards_apply(tmp_path: Path) -> None:
     for files in ({}, {"AGENTS.md": "# Agents\n\n- Run the tests.\n"}):
-        policy = load_policy(repo(tmp_path, files), Config())
+        policy = load_policy(make_repo(tmp_path, files), Config())
         assert policy.origin == BUILTIN and not policy.bullets
         assert set(policy.standards) == {
             "unique-name",
@@ -168,7 +159,7 @@ def test_without_a_standards_section_the_built_in_standards_apply(tmp_path: Path
 
 
 def test_the_heading_is_configurable(tmp_path: Path) -> None:
-    root = repo(tmp_path, {"AGENTS.md": "## Engineering rules\n\n- spec.system MUST be set.\n"})
+    root = make_repo(tmp_path, {"AGENTS.md": "## Engineering rules\n\n- spec.system MUST be set.\n"})
     assert load_policy(root, Config()).origin == BUILTIN
     policy = load_policy(root, Config({"standards-heading": "Engineering Rules"}))
     assert list(policy.standards) == ["system-required"]
@@ -182,7 +173,7 @@ def test_an_org_policy_file_applies_and_the_repository_wins(tmp_path: Path) -> N
         "- spec.owner MUST reference a group.\n- Every service MUST be load-tested.\n",
         encoding="utf-8",
     )
-    root = repo(
+    root = make_repo(
         tmp_path / "svc",
         {
             "AGENTS.md": "## Developer Portal Standards\n\n- Lifecycle values: ga | beta.\n",
@@ -203,7 +194,7 @@ def test_an_org_policy_file_applies_and_the_repository_wins(tmp_path: Path) -> N
 
 
 def test_config_options_override_the_policy_parameters(tmp_path: Path) -> None:
-    root = repo(tmp_path, {"AGENTS.md": SEED})
+    root = make_repo(tmp_path, {"AGENTS.md": SEED})
     meta = next(m for m in load_metadata().values() if m.name == "lifecycle-allowed")
     policy = load_policy(root, Config())
     assert param_source(Config(), meta, "allowed", policy)[1].label == "AGENTS.md:11"
@@ -213,7 +204,7 @@ def test_config_options_override_the_policy_parameters(tmp_path: Path) -> None:
 
 
 def test_config_can_switch_on_a_standard_the_policy_does_not_hold(tmp_path: Path) -> None:
-    root = repo(
+    root = make_repo(
         tmp_path, {"catalog-info.yaml": COMPONENT.format(lifecycle="production") + "  system: commerce\n"}
     )
     assert found(lint_repo(root)) == set()  # the built-in standards leave templates alone
@@ -222,7 +213,7 @@ def test_config_can_switch_on_a_standard_the_policy_does_not_hold(tmp_path: Path
 
 
 def test_the_policy_is_read_once_per_repository_and_run(tmp_path: Path) -> None:
-    root = repo(tmp_path, {"AGENTS.md": SEED})
+    root = make_repo(tmp_path, {"AGENTS.md": SEED})
     run = Run(tmp_path, Config(), {})
     first = policy_for(run, Repo(root))
     (root / "AGENTS.md").write_text("## Developer Portal Standards\n\n- Nothing.\n", encoding="utf-8")
@@ -230,7 +221,7 @@ def test_the_policy_is_read_once_per_repository_and_run(tmp_path: Path) -> None:
 
 
 def test_a_catalog_only_run_never_imports_markdown_it(tmp_path: Path) -> None:
-    root = repo(tmp_path, {"catalog-info.yaml": COMPONENT.format(lifecycle="prod")})
+    root = make_repo(tmp_path, {"catalog-info.yaml": COMPONENT.format(lifecycle="prod")})
     code = (
         "import sys; from portal_lint.engine import lint; r = lint(['.']); "
         "print(sorted({d.code for d in r.diagnostics}), 'markdown_it' in sys.modules)"
@@ -253,7 +244,7 @@ def _policy_cli(root: Path, *args: str) -> str:
 
 
 def test_policy_command_shows_each_standard_its_rules_parameters_and_source(tmp_path: Path) -> None:
-    root = repo(tmp_path, {"AGENTS.md": SEED, ".portal-lint.yaml": "ignore: [system-required]\n"})
+    root = make_repo(tmp_path, {"AGENTS.md": SEED, ".portal-lint.yaml": "ignore: [system-required]\n"})
     text = _policy_cli(root)
     assert "the standards section at AGENTS.md:3" in text
     assert "AGENTS.md:11: Lifecycle values: production | experimental | deprecated." in text
@@ -271,7 +262,7 @@ def test_policy_command_shows_each_standard_its_rules_parameters_and_source(tmp_
 
 
 def test_policy_command_without_agents_md_lists_the_built_in_standards(tmp_path: Path) -> None:
-    report = json.loads(_policy_cli(repo(tmp_path, {}), "--format", "json"))
+    report = json.loads(_policy_cli(make_repo(tmp_path, {}), "--format", "json"))
     assert report["source"] == BUILTIN and report["sections"] == []
     in_force = {s["key"]: s["in_force"] for s in report["standards"]}
     assert in_force["lifecycle-allowed"] and not in_force["scaffolded-from-template"]
@@ -282,5 +273,5 @@ def test_policy_command_without_agents_md_lists_the_built_in_standards(tmp_path:
 
 def test_a_bullet_that_only_mentions_lifecycles_does_not_switch_the_rule_on(tmp_path: Path) -> None:
     text = "## Developer Portal Standards\n\n- The portal shows lifecycles as badges.\n"
-    policy = load_policy(repo(tmp_path, {"AGENTS.md": text}), Config())
+    policy = load_policy(make_repo(tmp_path, {"AGENTS.md": text}), Config())
     assert policy.standards == {} and policy.bullets[0].standards == []

@@ -21,7 +21,8 @@ from portal_lint.diagnostic import Diagnostic, Related
 from portal_lint.engine import Result
 from portal_lint.registry import load_metadata
 from portal_lint.report import sarif
-from tests.integration_repo import BAD_CATALOG, CONFIG, bad_repo, make_repo, run_cli
+from tests.expectations import make_repo
+from tests.integration_repo import BAD_CATALOG, CONFIG, bad_repo, run_cli
 
 OASIS_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
 

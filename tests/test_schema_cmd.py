@@ -20,8 +20,8 @@ import pytest
 from portal_lint.commands import schema as schema_cmd
 from portal_lint.parse.yaml12 import parse_yaml
 from portal_lint.registry import RuleMeta, load_metadata, lookup
-from tests.expectations import expectations
-from tests.integration_repo import GOOD_CATALOG, make_repo, run_cli
+from tests.expectations import expectations, make_repo
+from tests.integration_repo import GOOD_CATALOG, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,22 +15,10 @@ import pytest
 from portal_lint.config import ConfigError
 from portal_lint.engine import lint
 from portal_lint.markdown import github_slugs, parse, scan, split_frontmatter
-from tests.expectations import lint_repo
+from tests.expectations import lint_repo, make_repo
 
 DESC = "Fill in PDF forms with the bundled script. Use when the user asks to complete a PDF form."
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def repo(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
-    (tmp_path / ".git").mkdir(parents=True)
-    for rel, content in files.items():
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    return tmp_path
 
 
 def findings(root: Path, **kw: object) -> list[tuple[str, int, int, str]]:
@@ -48,7 +36,7 @@ def test_skills_are_found_under_the_usual_roots_and_where_named(tmp_path: Path) 
     """skills/, .agents/skills/, .codex/skills/, .claude/skills/ (and any folder); other hidden
     folders only when named on the command line. Each skill here has a bad name (SKL005)."""
     roots = ["skills", ".agents/skills", ".codex/skills", ".claude/skills", "tools/skills", ".cursor/skills"]
-    root = repo(
+    root = make_repo(
         tmp_path,
         {f"{r}/Pdf/SKILL.md": skill_md(f"name: Pdf\ndescription: {DESC}\n") for r in roots},
     )
@@ -63,14 +51,14 @@ def test_skills_are_found_under_the_usual_roots_and_where_named(tmp_path: Path) 
 
 def test_findings_point_at_the_line_of_skill_md_not_of_the_frontmatter(tmp_path: Path) -> None:
     text = skill_md(f"name: pdf-forms\ndescription: {DESC}\nmetadata:\n  author: docs\n  version: 1.0\n")
-    root = repo(tmp_path, {"skills/pdf-forms/SKILL.md": text})
+    root = make_repo(tmp_path, {"skills/pdf-forms/SKILL.md": text})
     # `version: 1.0` is line 6 of the file (line 5 of the YAML block); the value starts at column 12.
     assert findings(root) == [("skills/pdf-forms/SKILL.md", 6, 12, "SKL009")]
 
 
 def test_unquoted_colon_is_reported_and_the_other_fields_are_still_checked(tmp_path: Path) -> None:
     text = skill_md("name: pdf-forms-v2\ndescription: Fill in forms. Use when: asked.\ncolour: blue\n")
-    root = repo(tmp_path, {"skills/pdf-forms/SKILL.md": text})
+    root = make_repo(tmp_path, {"skills/pdf-forms/SKILL.md": text})
     got = findings(root)
     assert [(line, code) for _, line, _, code in got] == [(2, "SKL006"), (3, "SKL003"), (4, "SKL012")]
     message = next(d.message for d in lint_repo(root).diagnostics if d.code == "SKL003")
@@ -79,19 +67,19 @@ def test_unquoted_colon_is_reported_and_the_other_fields_are_still_checked(tmp_p
 
 def test_a_broken_frontmatter_gives_one_finding_not_a_cascade(tmp_path: Path) -> None:
     text = skill_md(f"name: pdf-forms\ndescription: {DESC}\nmetadata: [unclosed\n")
-    root = repo(tmp_path, {"skills/pdf-forms/SKILL.md": text})
+    root = make_repo(tmp_path, {"skills/pdf-forms/SKILL.md": text})
     assert [code for *_, code in findings(root)] == ["SKL002"]
 
 
 def test_a_dashes_line_inside_a_quoted_value_does_not_end_the_frontmatter(tmp_path: Path) -> None:
     # skills-ref splits on "---" and fails here; the frontmatter is valid YAML.
     text = skill_md('name: pdf-forms\ndescription: "Convert A --- B tables. Use when asked to convert."\n')
-    root = repo(tmp_path, {"skills/pdf-forms/SKILL.md": text})
+    root = make_repo(tmp_path, {"skills/pdf-forms/SKILL.md": text})
     assert findings(root) == []
 
 
 def test_name_problems_come_in_one_finding_with_a_valid_name_to_use(tmp_path: Path) -> None:
-    root = repo(
+    root = make_repo(
         tmp_path, {"skills/PDF__Forms-/SKILL.md": skill_md(f"name: PDF__Forms-\ndescription: {DESC}\n")}
     )
     (diag,) = lint_repo(root).diagnostics
@@ -105,8 +93,8 @@ def test_name_problems_come_in_one_finding_with_a_valid_name_to_use(tmp_path: Pa
 
 def test_lenient_profile_turns_unknown_fields_into_notes(tmp_path: Path) -> None:
     text = skill_md(f"name: pdf-forms\ndescription: {DESC}\ndisable-model-invocation: true\n")
-    strict = repo(tmp_path / "strict", {"skills/pdf-forms/SKILL.md": text})
-    lenient = repo(
+    strict = make_repo(tmp_path / "strict", {"skills/pdf-forms/SKILL.md": text})
+    lenient = make_repo(
         tmp_path / "lenient",
         {"skills/pdf-forms/SKILL.md": text, ".portal-lint.yaml": "skills-profile: lenient\n"},
     )
@@ -115,7 +103,7 @@ def test_lenient_profile_turns_unknown_fields_into_notes(tmp_path: Path) -> None
 
 
 def test_an_unknown_profile_is_a_config_error_naming_the_line(tmp_path: Path) -> None:
-    root = repo(
+    root = make_repo(
         tmp_path,
         {
             "skills/pdf-forms/SKILL.md": skill_md(f"name: pdf-forms\ndescription: {DESC}\n"),
@@ -128,7 +116,7 @@ def test_an_unknown_profile_is_a_config_error_naming_the_line(tmp_path: Path) ->
 
 def test_template_sections_run_only_when_asked_for_by_name_or_by_agents_md(tmp_path: Path) -> None:
     text = skill_md(f"name: pdf-forms\ndescription: {DESC}\n", "# PDF forms\n\nDo the thing.\n")
-    root = repo(tmp_path, {"skills/pdf-forms/SKILL.md": text})
+    root = make_repo(tmp_path, {"skills/pdf-forms/SKILL.md": text})
     assert findings(root) == []
     assert findings(root, select=["SKL"]) == []  # a family does not switch on a policy rule
     assert {code for *_, code in findings(root, select=["SKL", "skill-template"])} == {"SKL017"}
@@ -151,19 +139,19 @@ def test_template_sections_run_only_when_asked_for_by_name_or_by_agents_md(tmp_p
     ids=["utf-16", "latin-1", "binary"],
 )
 def test_unreadable_skill_files_are_a_finding_not_a_traceback(tmp_path: Path, content: bytes) -> None:
-    root = repo(tmp_path, {"skills/pdf-forms/SKILL.md": content})
+    root = make_repo(tmp_path, {"skills/pdf-forms/SKILL.md": content})
     assert [(line, code) for _, line, _, code in findings(root)] == [(1, "SKL002")]
 
 
 @pytest.mark.parametrize("front", ["", "\n\n", "# only a comment\n"])
 def test_an_empty_frontmatter_is_one_finding(tmp_path: Path, front: str) -> None:
-    root = repo(tmp_path, {"skills/pdf-forms/SKILL.md": skill_md(front)})
+    root = make_repo(tmp_path, {"skills/pdf-forms/SKILL.md": skill_md(front)})
     assert [(line, code) for _, line, _, code in findings(root)] == [(1, "SKL002")]
 
 
 def test_a_bom_before_the_frontmatter_is_accepted(tmp_path: Path) -> None:
     text = "\ufeff" + skill_md(f"name: pdf-forms\ndescription: {DESC}\n")
-    root = repo(tmp_path, {"skills/pdf-forms/SKILL.md": text})
+    root = make_repo(tmp_path, {"skills/pdf-forms/SKILL.md": text})
     assert findings(root) == []
 
 
@@ -171,7 +159,7 @@ def test_suppression_comment_in_the_frontmatter_silences_the_rule(tmp_path: Path
     text = skill_md(
         f"name: pdf-forms\ndescription: {DESC}\nversion: '2'   # portal-lint: disable=skill-field-unknown\n"
     )
-    root = repo(tmp_path, {"skills/pdf-forms/SKILL.md": text})
+    root = make_repo(tmp_path, {"skills/pdf-forms/SKILL.md": text})
     assert findings(root) == []
 
 
@@ -268,7 +256,7 @@ spec:
 
 
 def test_markdown_it_is_imported_only_for_agents_md(tmp_path: Path) -> None:
-    root = repo(
+    root = make_repo(
         tmp_path,
         {
             "skills/pdf-forms/SKILL.md": skill_md(
