@@ -265,34 +265,32 @@ def _length_problem(meta: PMap, key: str, limit: int, fix: str) -> str | None:
     return None
 
 
+def _bounded_text(skill: SkillFile, key: str, limit: int, fix: str, length_fix: str) -> Iterator[Finding]:
+    """The finding when the field `key`, if present, is not a string of 1 to `limit` characters."""
+    meta = skill.meta
+    if meta is None or key not in meta:
+        return
+    why = _must_be_string(skill, meta, key, fix) or _length_problem(meta, key, limit, length_fix)
+    if why is not None:
+        yield Finding(why, meta.value_span(key), pointer=key)
+
+
 @rule("SKL007")
 def description_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
-    meta = skill.meta
-    if meta is None or "description" not in meta:
-        return
-    why = _must_be_string(skill, meta, "description", "say what the skill does and when to use it")
-    why = why or _length_problem(
-        meta,
+    yield from _bounded_text(
+        skill,
         "description",
         int(ctx.options["max-length"]),
+        "say what the skill does and when to use it",
         "clients truncate or reject longer ones; keep what the skill does and when to use it here and "
         "move the detail into the body",
     )
-    if why is not None:
-        yield Finding(why, meta.value_span("description"), pointer="description")
 
 
 @rule("SKL008")
 def compatibility_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
-    meta = skill.meta
-    if meta is None or "compatibility" not in meta:
-        return
     fix = "state the environment the skill needs in 1–500 characters, or remove the field"
-    why = _must_be_string(skill, meta, "compatibility", fix) or _length_problem(
-        meta, "compatibility", 500, fix
-    )
-    if why is not None:
-        yield Finding(why, meta.value_span("compatibility"), pointer="compatibility")
+    yield from _bounded_text(skill, "compatibility", 500, fix, fix)
 
 
 @rule("SKL009")
