@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from portal_lint.diagnostic import Fix, Span, excerpt
 from portal_lint.model import Entity
@@ -162,6 +162,16 @@ def describe(value: Any) -> str:
 def is_scalar_non_string(value: Any) -> bool:
     """A number or boolean where Backstage wants a string: quoting it is the whole fix."""
     return isinstance(value, bool | int | float)
+
+
+_Node = TypeVar("_Node", PMap, PSeq)
+
+
+def in_metadata(entity: Entity, key: str, kind: type[_Node]) -> _Node | None:
+    """`metadata.<key>` when it is a `kind` (mapping or list); otherwise None, because a missing
+    or mistyped value is the required-field or type rules' finding."""
+    value = entity.metadata.get(key) if entity.metadata is not None else None
+    return value if isinstance(value, kind) else None
 
 
 def head(mapping: PMap) -> Span:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from portal_lint.checks._fields import SCHEME, is_url, source_text
+from portal_lint.checks._fields import SCHEME, in_metadata, is_url, source_text
 from portal_lint.diagnostic import Finding, Fix, Span, excerpt
 from portal_lint.model import Entity
 from portal_lint.parse.tree import PMap
@@ -56,14 +56,9 @@ _PREFIXED = frozenset(
 BACKSTAGE_PREFIX = "backstage.io/"
 
 
-def _annotations(entity: Entity) -> PMap | None:
-    value = entity.metadata.get("annotations") if entity.metadata is not None else None
-    return value if isinstance(value, PMap) else None
-
-
 @rule("CAT017")
 def annotation_reserved(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
-    annotations = _annotations(entity)
+    annotations = in_metadata(entity, "annotations", PMap)
     if annotations is None:
         return
     for key, why in _RESERVED.items():
@@ -77,7 +72,7 @@ def annotation_reserved(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
 
 @rule("CAT018")
 def annotation_deprecated(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
-    annotations = _annotations(entity)
+    annotations = in_metadata(entity, "annotations", PMap)
     if annotations is None:
         return
     for key, (replacement, rename) in _DEPRECATED.items():
@@ -99,7 +94,7 @@ def annotation_deprecated(entity: Entity, ctx: RuleContext) -> Iterator[Finding]
 
 @rule("CAT019")
 def annotation_location_ref_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
-    annotations = _annotations(entity)
+    annotations = in_metadata(entity, "annotations", PMap)
     if annotations is None:
         return
     for key, expected in _LOCATION_REFS.items():
@@ -125,7 +120,7 @@ def annotation_location_ref_invalid(entity: Entity, ctx: RuleContext) -> Iterato
 
 @rule("CAT023")
 def annotation_prefix_missing(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
-    annotations = _annotations(entity)
+    annotations = in_metadata(entity, "annotations", PMap)
     if annotations is None:
         return
     for key in annotations:

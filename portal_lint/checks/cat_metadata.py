@@ -9,6 +9,7 @@ from portal_lint.checks import _schema
 from portal_lint.checks._fields import (
     DNS_RULE,
     NAME_RULE,
+    in_metadata,
     is_dns_label,
     is_object_name,
     is_prefixed_key,
@@ -29,16 +30,6 @@ _KEY_RULE = (
     "`[prefix/]name`, where prefix is a lowercase DNS name (e.g. `example.com`) and name is "
     + NAME_RULE.format(max=63)
 )
-
-
-def _mapping(entity: Entity, key: str) -> PMap | None:
-    value = entity.metadata.get(key) if entity.metadata is not None else None
-    return value if isinstance(value, PMap) else None
-
-
-def _sequence(entity: Entity, key: str) -> PSeq | None:
-    value = entity.metadata.get(key) if entity.metadata is not None else None
-    return value if isinstance(value, PSeq) else None
 
 
 def _say(suggestion: str | None, otherwise: str) -> str:
@@ -97,7 +88,7 @@ def metadata_field_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding
 
 @rule("CAT009")
 def label_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
-    labels = _mapping(entity, "labels")
+    labels = in_metadata(entity, "labels", PMap)
     if labels is None:
         return
     for key, value in labels.items():
@@ -128,7 +119,7 @@ def _suggest_key(key: str) -> str | None:
 
 @rule("CAT010")
 def annotation_key_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
-    annotations = _mapping(entity, "annotations")
+    annotations = in_metadata(entity, "annotations", PMap)
     if annotations is None:
         return
     for key in annotations:
@@ -148,7 +139,7 @@ def value_not_string(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
 
 @rule("CAT014")
 def tag_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
-    tags = _sequence(entity, "tags")
+    tags = in_metadata(entity, "tags", PSeq)
     if tags is None:
         return
     for i, tag in enumerate(tags):
@@ -170,7 +161,7 @@ def tag_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
 
 @rule("CAT015")
 def link_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
-    links = _sequence(entity, "links")
+    links = in_metadata(entity, "links", PSeq)
     if links is None:
         return
     for i, link in enumerate(links):

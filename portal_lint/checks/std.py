@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from portal_lint.checks import std_api
+from portal_lint.checks._fields import in_metadata
 from portal_lint.diagnostic import Finding, Fix, Span, excerpt
 from portal_lint.discover import git_root
 from portal_lint.model import Entity, Repo, posix_rel
@@ -39,11 +40,6 @@ _SERVICE_MARKERS = (
     "composer.json",
     "mix.exs",
 )
-
-
-def annotations_of(entity: Entity) -> PMap | None:
-    ann = entity.metadata.get("annotations") if entity.metadata is not None else None
-    return ann if isinstance(ann, PMap) else None
 
 
 def catalog_dir(entity: Entity) -> Path:
@@ -223,7 +219,7 @@ MKDOCS = ("mkdocs.yml", "mkdocs.yaml")
 
 @rule("STD008")
 def techdocs_ref(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
-    ann = annotations_of(entity)
+    ann = in_metadata(entity, "annotations", PMap)
     value = ann.get(TECHDOCS_REF) if ann is not None else None
     if ann is None or not isinstance(value, str) or not value.startswith("dir:"):
         return  # url: targets are never fetched; other forms are a location-ref format error (CAT)
@@ -276,7 +272,7 @@ def scaffolded_from_template(entity: Entity, ctx: RuleContext) -> Iterator[Findi
         or "scaffoldedFrom" in spec
     ):
         return
-    ann = annotations_of(entity)
+    ann = in_metadata(entity, "annotations", PMap)
     if ann is not None and any(isinstance(ann.get(k), str) and ann.get(k) for k in TEMPLATE_ANNOTATIONS):
         return
     enf = in_force(ctx, entity.file.repo)
