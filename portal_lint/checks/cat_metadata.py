@@ -92,21 +92,14 @@ def label_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
     if labels is None:
         return
     for key, value in labels.items():
-        ptr = f"metadata.labels.{key}"
-        if not is_prefixed_key(key):
-            yield Finding(
-                f"label key `{excerpt(key)}` is not valid; Backstage allows {_KEY_RULE}"
-                f"{_say(_suggest_key(key), 'rename the key')}",
-                labels.key_span(key),
-                pointer=ptr,
-            )
+        yield from _key_invalid(labels, key, "label", "rename the key")
         if isinstance(value, str) and value and not is_object_name(value):
             yield Finding(
                 f'label value "{excerpt(value)}" of `{excerpt(key)}` is not valid; Backstage allows an '
                 f"empty string or {NAME_RULE.format(max=63)} (put free text in an annotation)"
                 f"{_say(suggest_name(value), 'move the text into an annotation')}",
                 labels.value_span(key),
-                pointer=ptr,
+                pointer=f"metadata.labels.{key}",
             )
 
 
@@ -117,19 +110,25 @@ def _suggest_key(key: str) -> str | None:
     return fixed if fixed != key and is_prefixed_key(fixed) else None
 
 
+def _key_invalid(mapping: PMap, key: str, what: str, otherwise: str) -> Iterator[Finding]:
+    """The finding when `key` of `metadata.<what>s` is not `[prefix/]name`; `otherwise` is the
+    fix when no valid key can be suggested."""
+    if not is_prefixed_key(key):
+        yield Finding(
+            f"{what} key `{excerpt(key)}` is not valid; Backstage allows {_KEY_RULE}"
+            f"{_say(_suggest_key(key), otherwise)}",
+            mapping.key_span(key),
+            pointer=f"metadata.{what}s.{key}",
+        )
+
+
 @rule("CAT010")
 def annotation_key_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
     annotations = in_metadata(entity, "annotations", PMap)
     if annotations is None:
         return
     for key in annotations:
-        if not is_prefixed_key(key):
-            yield Finding(
-                f"annotation key `{excerpt(key)}` is not valid; Backstage allows {_KEY_RULE}"
-                f"{_say(_suggest_key(key), 'rename the key, e.g. `example.com/team`')}",
-                annotations.key_span(key),
-                pointer=f"metadata.annotations.{key}",
-            )
+        yield from _key_invalid(annotations, key, "annotation", "rename the key, e.g. `example.com/team`")
 
 
 @rule("CAT011")
