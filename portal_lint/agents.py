@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from portal_lint.markdown import CodeBlock, CodeSpan, Link, MdDoc, parse
+from portal_lint.markdown import CodeBlock, CodeSpan, Link, MarkdownFile, MdDoc, parse
 from portal_lint.model import InputError, SourceFile, read_text
 
 if TYPE_CHECKING:
@@ -29,24 +29,12 @@ _COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 
 @dataclass(eq=False)
-class AgentsFile:
+class AgentsFile(MarkdownFile):
     """One AGENTS.md, AGENTS.override.md or agents.md."""
 
     source: SourceFile
     standards_heading: str = ""
     error: str | None = None  # why the file could not be read
-
-    @property
-    def path(self) -> Path:
-        return self.source.path
-
-    @property
-    def folder(self) -> Path:
-        return self.source.path.parent
-
-    @property
-    def lines(self) -> list[str]:
-        return self.source.lines
 
     @property
     def blank(self) -> bool:

@@ -22,9 +22,32 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from portal_lint.diagnostic import Span
+
+if TYPE_CHECKING:
+    from portal_lint.model import SourceFile
+
+
+class MarkdownFile:
+    """Where a Markdown file a check reads (AGENTS.md, SKILL.md) is, and its lines, from the
+    `source` its subclass keeps."""
+
+    source: SourceFile
+
+    @property
+    def path(self) -> Path:
+        return self.source.path
+
+    @property
+    def folder(self) -> Path:
+        return self.source.path.parent
+
+    @property
+    def lines(self) -> list[str]:
+        return self.source.lines
+
 
 # ---------------------------------------------------------------- frontmatter
 

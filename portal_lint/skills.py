@@ -14,11 +14,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from portal_lint.diagnostic import Span
-from portal_lint.markdown import Frontmatter, MdDoc, is_external, scan, split_frontmatter
+from portal_lint.markdown import Frontmatter, MarkdownFile, MdDoc, is_external, scan, split_frontmatter
 from portal_lint.model import InputError, SourceFile, read_text
 from portal_lint.parse.tree import PMap
 from portal_lint.parse.yaml12 import YamlDoc, parse_yaml
@@ -67,7 +66,7 @@ class Reference:
 
 
 @dataclass(eq=False)
-class SkillFile:
+class SkillFile(MarkdownFile):
     """One SKILL.md: its source, frontmatter (if any) and body."""
 
     source: SourceFile
@@ -77,23 +76,11 @@ class SkillFile:
     unquoted: list[tuple[str, Span]] = field(default_factory=list)  # (key, value span) quoted for the parse
 
     @property
-    def path(self) -> Path:
-        return self.source.path
-
-    @property
-    def folder(self) -> Path:
-        return self.source.path.parent
-
-    @property
     def meta(self) -> PMap | None:
         """The frontmatter mapping, when it parsed into one."""
         if self.doc is not None and self.doc.ok and isinstance(self.doc.root, PMap):
             return self.doc.root
         return None
-
-    @property
-    def lines(self) -> list[str]:
-        return self.source.lines
 
     @property
     def for_claude(self) -> bool:
