@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from portal_lint.config import Config
 from portal_lint.diagnostic import Finding, Fix, Related, Span
@@ -28,13 +27,19 @@ from portal_lint.registry import RuleContext, RuleMeta, load_metadata, lookup
 AGENTS_FILE = "AGENTS.md"
 BUILTIN = "built-in"
 
+# Patterns are compiled on first use (re caches them): a run without an AGENTS.md standards
+# section reads none of them, and compiling them all costs a pre-commit run ~3 ms.
+
 # A bullet is a rule when it uses a modal word or starts with an imperative verb.
-_NORMATIVE = re.compile(
+_NORMATIVE = (
     r"\b(must|shall|should|required|requires?|mandatory|never|always|needs?|ha(?:s|ve) to|do not|don't)\b"
     r"|(?:^|, )(use|keep|put|add|prefer|avoid|ensure|verify|check|make sure|include|declare|register"
-    r"|document|set|store|write|run|follow|tag|name|give|link|pin)\b",
-    re.I,
+    r"|document|set|store|write|run|follow|tag|name|give|link|pin)\b"
 )
+
+
+def _normative(text: str) -> bool:
+    return re.search(_NORMATIVE, text, re.I) is not None
 
 
 def _norm(text: str) -> str:
@@ -43,22 +48,23 @@ def _norm(text: str) -> str:
 
 
 def _all(*patterns: str) -> Callable[[str], bool]:
-    compiled = [re.compile(p) for p in patterns]
-    return lambda text: all(p.search(text) for p in compiled)
+    return lambda text: all(re.search(p, text) for p in patterns)
 
 
 def _any(*tests: Callable[[str], bool]) -> Callable[[str], bool]:
     return lambda text: any(t(text) for t in tests)
 
 
-_FOLDER = re.compile(
-    r"\b(?:in|under|inside|into|within)\s+(?:the\s+)?`?\.?/?([A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*)/", re.I
-)
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
+_FOLDER = r"\b(?:in|under|inside|into|within)\s+(?:the\s+)?`?\.?/?([A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*)/"
+_WORD = r"[A-Za-z][A-Za-z0-9-]*"
+
+
+def _is_word(text: str) -> bool:
+    return re.fullmatch(_WORD, text) is not None
 
 
 def _api_dir(text: str) -> dict[str, Any]:
-    m = _FOLDER.search(text.replace("`", ""))
+    m = re.search(_FOLDER, text.replace("`", ""), re.I)
     return {"api-dir": m.group(1)} if m else {}
 
 
@@ -75,7 +81,7 @@ def _sections(text: str) -> dict[str, Any]:
 
 def _lifecycles(text: str) -> dict[str, Any]:
     """The allowed values, from backticked words or the list after `lifecycle …:` / `one of`."""
-    quoted = [w for w in re.findall(r"`([^`]+)`", text) if _WORD.fullmatch(w) and w.lower() != "lifecycle"]
+    quoted = [w for w in re.findall(r"`([^`]+)`", text) if _is_word(w) and w.lower() != "lifecycle"]
     if quoted:
         return {"allowed": list(dict.fromkeys(quoted))}
     m = re.search(
@@ -85,12 +91,11 @@ def _lifecycles(text: str) -> dict[str, Any]:
         return {}
     listed = next(g for g in m.groups() if g is not None)
     parts = re.split(r"\s*(?:\||,|/|\bor\b|\band\b)\s*", listed.strip())
-    values = [p for p in parts if _WORD.fullmatch(p)]
+    values = [p for p in parts if _is_word(p)]
     return {"allowed": values} if len(values) > 1 else {}
 
 
-@dataclass(frozen=True)
-class StandardDef:
+class StandardDef(NamedTuple):
     """A standard portal-lint knows how to enforce, and how to recognise it in a bullet."""
 
     key: str
@@ -182,7 +187,7 @@ STANDARDS: tuple[StandardDef, ...] = (
         ("spec-field-missing",),
         # "The portal shows lifecycles as badges" describes, it does not demand: a lifecycle bullet
         # must be normative or list the values.
-        lambda text: "lifecycle" in text and bool(_NORMATIVE.search(text) or _lifecycles(text)),
+        lambda text: "lifecycle" in text and (_normative(text) or bool(_lifecycles(text))),
         _lifecycles,
     ),
     StandardDef(
@@ -206,8 +211,7 @@ STANDARDS: tuple[StandardDef, ...] = (
 _BY_KEY = {s.key: s for s in STANDARDS}
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(NamedTuple):
     """Where part of the policy came from."""
 
     label: str  # "AGENTS.md:12", "built-in", "config (.portal-lint.yaml)"
@@ -227,8 +231,7 @@ class Source:
         )
 
 
-@dataclass(frozen=True)
-class Standard:
+class Standard(NamedTuple):
     """A standard in force: the rules that enforce it (codes) and its parameters."""
 
     definition: StandardDef
@@ -248,22 +251,20 @@ class Standard:
         return _codes(self.definition.switches + self.definition.also)
 
 
-@dataclass
-class Bullet:
+class Bullet(NamedTuple):
     """One bullet of a standards section and what it was recognised as."""
 
     text: str
     source: Source
     normative: bool
-    standards: list[str] = field(default_factory=list)  # StandardDef keys
+    standards: list[str]  # StandardDef keys
 
     @property
     def enforced(self) -> bool:
         return any(_codes(_BY_KEY[k].switches + _BY_KEY[k].also) for k in self.standards)
 
 
-@dataclass
-class Policy:
+class Policy(NamedTuple):
     """The standards in force for one repository."""
 
     standards: dict[str, Standard]
@@ -314,11 +315,10 @@ def builtin_policy() -> Policy:
 # --------------------------------------------------------------------------- AGENTS.md
 
 
-@dataclass
-class _Item:
+class _Item(NamedTuple):
     line: int  # 0-based line of the list item
-    parts: list[str] = field(default_factory=list)
-    children: list[_Item] = field(default_factory=list)
+    parts: list[str]
+    children: list[_Item]
 
     @property
     def own(self) -> str:
@@ -353,7 +353,7 @@ def _section_items(text: str, heading: str) -> tuple[int, list[_Item]] | None:
         if tok.type == "heading_open" and int(tok.tag[1:]) <= level:
             break
         if tok.type == "list_item_open":
-            item = _Item(tok.map[0] if tok.map else 0)
+            item = _Item(tok.map[0] if tok.map else 0, [], [])
             (stack[-1].children if stack else top).append(item)
             stack.append(item)
         elif tok.type == "list_item_close":
@@ -381,7 +381,7 @@ def _classify(
     params: dict[str, Any] = {}
     for key in keys:
         params.update(_BY_KEY[key].params(full))
-    yield Bullet(item.own, source, bool(_NORMATIVE.search(full)), keys), params
+    yield Bullet(item.own, source, _normative(full), keys), params
 
 
 def read_section(
@@ -445,8 +445,7 @@ def policy_for(run: Any, repo: Repo) -> Policy:
 # --------------------------------------------------------------------------- rules' view
 
 
-@dataclass(frozen=True)
-class InForce:
+class InForce(NamedTuple):
     """A rule's view of the policy: the standard that asks for it, and its parameters."""
 
     standard: Standard | None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from portal_lint.diagnostic import Span, excerpt
 from portal_lint.model import Entity
@@ -38,8 +38,7 @@ class RefError(ValueError):
         self.missing_kind = missing_kind  # well-formed, but no kind written and none to default to
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedRef:
+class ParsedRef(NamedTuple):
     """The parts written in a reference string; None where the writer left a part out."""
 
     kind: str | None
@@ -47,8 +46,7 @@ class ParsedRef:
     name: str
 
 
-@dataclass(frozen=True, slots=True)
-class EntityRef:
+class EntityRef(NamedTuple):
     """A complete reference after defaults; `str()` is the catalog's lower-cased key."""
 
     kind: str
@@ -117,8 +115,7 @@ def format_problem(ref: ParsedRef) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class RefField:
+class RefField(NamedTuple):
     """One reference field of a kind, as the catalog's processors read it."""
 
     key: str  # the key under spec

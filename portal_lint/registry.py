@@ -14,10 +14,9 @@ import os
 import pkgutil
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -39,15 +38,13 @@ class RegistryError(Exception):
     """Metadata and code disagree; a bug in portal-lint, caught by the test suite."""
 
 
-@dataclass(frozen=True, slots=True)
-class OptionSpec:
+class OptionSpec(NamedTuple):
     type: str  # int | str | bool | list[str]
     default: Any
     help: str
 
 
-@dataclass(frozen=True, slots=True)
-class RuleMeta:
+class RuleMeta(NamedTuple):
     code: str
     name: str
     family: str
@@ -60,12 +57,13 @@ class RuleMeta:
     standard: str | None = None
     source: str | None = None
     enabled: bool = True
-    options: dict[str, OptionSpec] = field(default_factory=dict)
+    # Shared defaults, as every field is read only.
+    options: dict[str, OptionSpec] = {}  # noqa: RUF012
     bad: str = ""
     good: str = ""
     bad_path: str = "catalog-info.yaml"
     good_path: str = ""  # where the good example goes when not at bad_path (e.g. the repository root)
-    files: dict[str, str] = field(default_factory=dict)  # other files of both example repositories
+    files: dict[str, str] = {}  # noqa: RUF012  (other files of both example repositories)
 
     @property
     def help_uri(self) -> str:
@@ -73,17 +71,18 @@ class RuleMeta:
         return f"https://github.com/portal-lint/portal-lint/blob/main/docs/rules.md#{self.code.lower()}-{self.name}"
 
 
-@dataclass(slots=True)
 class RuleContext:
     """What a check sees besides its subject: its options and the run's shared state."""
 
-    meta: RuleMeta
-    options: dict[str, Any]
-    run: Any  # portal_lint.engine.Run; typed loosely to keep this module import-light
+    __slots__ = ("meta", "options", "run")
+
+    def __init__(self, meta: RuleMeta, options: dict[str, Any], run: Any) -> None:
+        self.meta = meta
+        self.options = options
+        self.run = run  # portal_lint.engine.Run; typed loosely to keep this module import-light
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(NamedTuple):
     meta: RuleMeta
     check: CheckFn
 
@@ -109,7 +108,7 @@ def rules_dir() -> Path:
 
 FAMILY_ORDER = ("YML", "CAT", "REF", "STD", "LIV", "SKL", "AGT", "POL")
 _FAMILY_KEYS = {"family", "title", "description", "rules"}
-_RULE_KEYS = {f for f in RuleMeta.__dataclass_fields__ if f not in {"code", "family"}}
+_RULE_KEYS = {f for f in RuleMeta._fields if f not in {"code", "family"}}
 
 
 @cache
@@ -157,7 +156,7 @@ def load_metadata_yaml() -> dict[str, RuleMeta]:
 # module: any edit rebuilds it, and where it cannot be written every run reads the YAML.
 
 _CACHE_FORMAT = 1
-_META_FIELDS = tuple(f for f in RuleMeta.__dataclass_fields__ if f != "options")
+_META_FIELDS = tuple(f for f in RuleMeta._fields if f != "options")
 CacheKey = tuple[tuple[str, int, int], ...]
 
 
