@@ -5,17 +5,19 @@ Kept thin: parsing arguments and choosing output. The work is in `portal_lint.en
 
 from __future__ import annotations
 
-import argparse
-import difflib
 import importlib
 import os
-import re
 import sys
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
-from typing import Any, NoReturn
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from portal_lint import __version__
+
+if TYPE_CHECKING:
+    import argparse
 
 # command → "module:function(argv) -> exit code"; imported only when used, to keep start-up cheap.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -36,100 +38,210 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-class Parser(argparse.ArgumentParser):
-    """argparse with one-line usage errors: what is wrong, a close match for a misspelt option,
-    and where the help is, instead of the whole usage block above the message."""
+@cache
+def _parser_class() -> type[argparse.ArgumentParser]:
+    import argparse
+    import difflib
+    import re
 
-    def error(self, message: str) -> NoReturn:
-        hint = ""
-        unknown = re.match(r"unrecognized arguments: (-\S+)", message)
-        if unknown:
-            options = [o for a in self._actions for o in a.option_strings if o.startswith("--")]
-            close = difflib.get_close_matches(unknown.group(1).split("=")[0], options, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
-        self.exit(2, f"{self.prog}: error: {message}{hint}; see `{self.prog} --help`\n")
+    class Parser(argparse.ArgumentParser):
+        """argparse with one-line usage errors: what is wrong, a close match for a misspelt option,
+        and where the help is, instead of the whole usage block above the message."""
+
+        def error(self, message: str) -> NoReturn:
+            hint = ""
+            unknown = re.match(r"unrecognized arguments: (-\S+)", message)
+            if unknown:
+                options = [o for a in self._actions for o in a.option_strings if o.startswith("--")]
+                close = difflib.get_close_matches(unknown.group(1).split("=")[0], options, n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+            self.exit(2, f"{self.prog}: error: {message}{hint}; see `{self.prog} --help`\n")
+
+    return Parser
+
+
+if TYPE_CHECKING:
+    Parser = _parser_class()
+else:
+
+    def __getattr__(name: str) -> Any:
+        """`Parser` (the commands' argparse class) is made on first use: argparse and building a
+        parser cost a pre-commit run ~6 ms, and a plain `portal-lint FILE...` needs neither."""
+        if name == "Parser":
+            return _parser_class()
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class _Option(NamedTuple):
+    """One option of the lint command: `build_parser` and `_quick_args` both read these."""
+
+    flags: tuple[str, ...]
+    help: str
+    kind: str = "str"  # str | path | flag (store_true) | append
+    choices: tuple[str, ...] | None = None
+    default: Any = None
+    metavar: str | None = None
+    catalog: bool = False  # in the "catalog" group of --help
+
+
+def _options() -> tuple[_Option, ...]:
+    from portal_lint.report import FORMATS
+
+    return (
+        _Option(("--format",), "output format (default: text)", choices=FORMATS, default="text"),
+        _Option(("--output", "-o"), "write the report to this file instead of stdout", "path"),
+        _Option(
+            ("--report",),
+            "also write the same run's findings in FORMAT to FILE (repeatable), "
+            "e.g. --format github --report sarif=portal-lint.sarif",
+            "append",
+            metavar="FORMAT=FILE",
+        ),
+        _Option(
+            ("--select",),
+            "only these rules (codes, names or families; comma-separated, repeatable)",
+            "append",
+            metavar="CODES",
+        ),
+        _Option(("--ignore",), "skip these rules", "append", metavar="CODES"),
+        _Option(
+            ("--fail-on",),
+            "lowest severity that makes the exit code 1 (default: error)",
+            choices=("error", "warning", "note"),
+        ),
+        _Option(("--fix",), "apply the fixes rules declare as certain, then report what is left", "flag"),
+        _Option(("--diff",), "with --fix: print the fixes as a diff, write nothing", "flag"),
+        _Option(
+            ("--catalog-url",),
+            "Backstage backend base URL (default: $PORTAL_LINT_CATALOG_URL, then the config's catalog-url); "
+            "the token is read from $PORTAL_LINT_TOKEN only",
+            metavar="URL",
+            catalog=True,
+        ),
+        _Option(
+            ("--snapshot",),
+            "catalog snapshot from `portal-lint catalog export`",
+            "path",
+            metavar="FILE",
+            catalog=True,
+        ),
+        _Option(
+            ("--require-catalog",),
+            "exit 2 when the catalog cannot answer (default: warn and run the offline checks)",
+            "flag",
+            catalog=True,
+        ),
+        _Option(
+            ("--location",),
+            "this repository's managed-by-location, e.g. url:https://github.com/acme/x/blob/main/"
+            "catalog-info.yaml (default: the config's location, then the git remote and branch)",
+            metavar="LOCATION",
+            catalog=True,
+        ),
+        _Option(("--catalog-ca",), "PEM bundle of a private CA", "path", metavar="FILE", catalog=True),
+        _Option(("--config",), "config file (default: .portal-lint.yaml or pyproject.toml)", "path"),
+        _Option(("--root",), "repository root (default: nearest folder with .git)", "path"),
+        _Option(("--no-color",), "no colours in text output", "flag"),
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from portal_lint.report import FORMATS
-
-    p = Parser(
+    p = _parser_class()(
         prog="portal-lint",
         description="Lint catalog-info.yaml, AGENTS.md and SKILL.md against Backstage and your portal's "
         "standards.",
         epilog="commands: " + "; ".join(f"portal-lint {k}: {v[1]}" for k, v in COMMANDS.items()),
     )
     p.add_argument("paths", nargs="*", help="files or folders (default: the current repository)")
-    p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
-    p.add_argument("--output", "-o", type=Path, help="write the report to this file instead of stdout")
-    p.add_argument(
-        "--report",
-        action="append",
-        default=[],
-        metavar="FORMAT=FILE",
-        help="also write the same run's findings in FORMAT to FILE (repeatable), "
-        "e.g. --format github --report sarif=portal-lint.sarif",
-    )
-    p.add_argument(
-        "--select",
-        action="append",
-        default=[],
-        metavar="CODES",
-        help="only these rules (codes, names or families; comma-separated, repeatable)",
-    )
-    p.add_argument("--ignore", action="append", default=[], metavar="CODES", help="skip these rules")
-    p.add_argument(
-        "--fail-on",
-        choices=("error", "warning", "note"),
-        help="lowest severity that makes the exit code 1 (default: error)",
-    )
-    p.add_argument(
-        "--fix",
-        action="store_true",
-        help="apply the fixes rules declare as certain, then report what is left",
-    )
-    p.add_argument("--diff", action="store_true", help="with --fix: print the fixes as a diff, write nothing")
-    catalog = p.add_argument_group(
-        "catalog", "existence, name and template checks against a snapshot or the live catalog"
-    )
-    catalog.add_argument(
-        "--catalog-url",
-        metavar="URL",
-        help="Backstage backend base URL (default: $PORTAL_LINT_CATALOG_URL, then the config's catalog-url); "
-        "the token is read from $PORTAL_LINT_TOKEN only",
-    )
-    catalog.add_argument(
-        "--snapshot", type=Path, metavar="FILE", help="catalog snapshot from `portal-lint catalog export`"
-    )
-    catalog.add_argument(
-        "--require-catalog",
-        action="store_true",
-        help="exit 2 when the catalog cannot answer (default: warn and run the offline checks)",
-    )
-    catalog.add_argument(
-        "--location",
-        metavar="LOCATION",
-        help="this repository's managed-by-location, e.g. url:https://github.com/acme/x/blob/main/"
-        "catalog-info.yaml (default: the config's location, then the git remote and branch)",
-    )
-    catalog.add_argument("--catalog-ca", type=Path, metavar="FILE", help="PEM bundle of a private CA")
-    p.add_argument("--config", type=Path, help="config file (default: .portal-lint.yaml or pyproject.toml)")
-    p.add_argument("--root", type=Path, help="repository root (default: nearest folder with .git)")
-    p.add_argument("--no-color", action="store_true", help="no colours in text output")
+    catalog = None
+    for opt in _options():
+        kw: dict[str, Any] = {"help": opt.help}
+        if opt.kind == "flag":
+            kw["action"] = "store_true"
+        elif opt.kind == "append":
+            kw.update(action="append", default=[])
+        else:
+            kw.update(type=Path if opt.kind == "path" else None, choices=opt.choices, default=opt.default)
+        if opt.metavar:
+            kw["metavar"] = opt.metavar
+        group: Any = p
+        if opt.catalog:
+            if catalog is None:
+                catalog = p.add_argument_group(
+                    "catalog", "existence, name and template checks against a snapshot or the live catalog"
+                )
+            group = catalog
+        group.add_argument(*opt.flags, **kw)
     p.add_argument("--version", action="version", version=f"portal-lint {__version__}")
     return p
+
+
+def _dest(opt: _Option) -> str:
+    return opt.flags[0][2:].replace("-", "_")  # as argparse names it
+
+
+def _default(opt: _Option) -> Any:
+    return [] if opt.kind == "append" else False if opt.kind == "flag" else opt.default
+
+
+def _quick_args(argv: Sequence[str]) -> SimpleNamespace | None:
+    """The arguments as argparse would read them, for the plain shapes a hook or a script passes
+    (paths in one run, whole option names, values that do not start with `-`); None for
+    anything else (help, --version, abbreviations, errors), which argparse then reads."""
+    opts = _options()
+    by_flag = {f: o for o in opts for f in o.flags}
+    values: dict[str, Any] = {_dest(o): _default(o) for o in opts}
+    paths: list[str] = []
+    i, last_path = 0, -2
+    while i < len(argv):
+        token = argv[i]
+        if not token.startswith("-"):
+            if paths and last_path != i - 1:
+                return None  # paths after an option's value: argparse reads those its own way
+            paths.append(token)
+            last_path = i
+            i += 1
+            continue
+        flag, eq, value = token.partition("=")
+        opt = by_flag.get(flag)
+        if opt is None:
+            return None
+        dest = _dest(opt)
+        if opt.kind == "flag":
+            if eq:
+                return None
+            values[dest] = True
+            i += 1
+            continue
+        if not eq:
+            if i + 1 >= len(argv):
+                return None
+            value = argv[i + 1]
+            i += 1
+        i += 1
+        if value.startswith("-") or (opt.choices is not None and value not in opt.choices):
+            return None
+        if opt.kind == "append":
+            values[dest].append(value)
+        else:
+            values[dest] = Path(value) if opt.kind == "path" else value
+    return SimpleNamespace(paths=paths, **values)
 
 
 def _split(values: Sequence[str]) -> list[str]:
     return [t for v in values for t in v.split(",") if t.strip()]
 
 
-def _report_spec(parser: argparse.ArgumentParser, spec: str) -> tuple[str, Path]:
+def _usage_error(message: str) -> NoReturn:
+    build_parser().error(message)
+
+
+def _report_spec(spec: str) -> tuple[str, Path]:
     from portal_lint.report import FORMATS
 
     fmt, sep, path = spec.partition("=")
     if not sep or fmt not in FORMATS or not path:
-        parser.error(f"--report expects FORMAT=FILE with FORMAT one of {', '.join(FORMATS)}, not {spec!r}")
+        _usage_error(f"--report expects FORMAT=FILE with FORMAT one of {', '.join(FORMATS)}, not {spec!r}")
     return fmt, Path(path)
 
 
@@ -149,16 +261,15 @@ def lint_main(argv: Sequence[str]) -> int:
     from portal_lint.discover import UsageError
     from portal_lint.registry import lookup
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    reports = [_report_spec(parser, spec) for spec in args.report]
+    args: Any = _quick_args(argv) or build_parser().parse_args(argv)
+    reports = [_report_spec(spec) for spec in args.report]
     select, ignore = _split(args.select), _split(args.ignore)
     for token in (*select, *ignore):
         if not lookup(token):
             print(f"portal-lint: unknown rule `{token}` (see `portal-lint rule`)", file=sys.stderr)
             return 2
     if args.diff and not args.fix:
-        parser.error("--diff shows what --fix would change: use --fix --diff")
+        _usage_error("--diff shows what --fix would change: use --fix --diff")
 
     from portal_lint import live
 
@@ -224,7 +335,7 @@ def lint_main(argv: Sequence[str]) -> int:
     return 1 if result.failed(fail_on) else 0
 
 
-def _config(args: argparse.Namespace) -> tuple[Any, Path]:
+def _config(args: Any) -> tuple[Any, Path]:
     """The config in force, found as `engine.lint` finds it, and the folder its paths are relative to."""
     from portal_lint import config as config_mod
     from portal_lint.discover import git_root
@@ -237,6 +348,13 @@ def _config(args: argparse.Namespace) -> tuple[Any, Path]:
     return cfg, Path(cfg.source).absolute().parent if cfg.source != "defaults" else root
 
 
+def _close_command(word: str) -> str | None:
+    import difflib
+
+    close = difflib.get_close_matches(word, COMMANDS, n=1)
+    return close[0] if close else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -245,11 +363,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             code: int = getattr(importlib.import_module(module), func)(argv[1:])
             return code
         word = argv[0] if argv and argv[0].isalpha() and not os.path.exists(argv[0]) else ""
-        command = difflib.get_close_matches(word, COMMANDS, n=1)
+        command = _close_command(word) if word else None
         if command:  # `portal-lint rules`: a misspelt command, not a missing file
             print(
                 f"portal-lint: {argv[0]}: no such file, folder or command; did you mean "
-                f"`portal-lint {command[0]}`?",
+                f"`portal-lint {command}`?",
                 file=sys.stderr,
             )
             return 2
