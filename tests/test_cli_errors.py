@@ -8,24 +8,13 @@ from pathlib import Path
 import pytest
 
 from portal_lint.cli import main
-
-SERVICE = """\
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata:
-  name: payments
-spec:
-  type: service
-  lifecycle: production
-  owner: group:default/team-payments
-  system: commerce
-"""
+from tests.integration_repo import GOOD_CATALOG
 
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / ".git").mkdir()
-    (tmp_path / "catalog-info.yaml").write_text(SERVICE, encoding="utf-8")
+    (tmp_path / "catalog-info.yaml").write_text(GOOD_CATALOG, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PORTAL_LINT_CATALOG_URL", raising=False)
     return tmp_path
