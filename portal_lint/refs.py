@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import NamedTuple
 
 from portal_lint.diagnostic import Span, excerpt
@@ -91,6 +92,7 @@ def _complete(
     return EntityRef(kind, parsed.namespace or default_namespace or DEFAULT_NAMESPACE, parsed.name)
 
 
+@lru_cache(maxsize=1024)  # REF001, REF003 and the existence checks each ask about every reference
 def format_problem(ref: ParsedRef) -> str | None:
     """Why no entity can have this reference (a written part fails catalog-model's formats), or None.
     Parts filled in from defaults are not judged: the referencing entity's own namespace is
