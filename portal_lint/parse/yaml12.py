@@ -305,7 +305,13 @@ class _Builder:
             # Different keys with one JavaScript name (`1` and "1"): the later one wins, silently.
             if key in out:
                 del out[key]
-            out[key] = None if keys_only else build(vnode, depth + 1)
+            if keys_only:
+                out[key] = None
+            elif type(vnode) is ScalarNode and not self.shared and self.count <= MAX_EXPANDED_NODES:
+                self.count += 1  # build(), less its call: most values are scalars
+                out[key] = self.scalar(vnode)
+            else:
+                out[key] = build(vnode, depth + 1)
             key_spans[key] = kspan
             s, e = vnode.start_mark, vnode.end_mark
             value_spans[key] = _new_tuple(Span, (s.line + line0, s.column, e.line + line0, e.column))
