@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from portal_lint.model import CATALOG_NAMES, Repo, matches_any, overlay_text, walk_repos
 
@@ -17,8 +17,7 @@ class UsageError(Exception):
     """Bad command-line input (exit 2)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(NamedTuple):
     path: Path
     kind: str  # catalog | skill | agents | repo-file
     repo: Repo

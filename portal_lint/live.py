@@ -10,9 +10,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from portal_lint.model import Entity, Repo, posix_rel
 from portal_lint.refs import RefError, RefUse, format_problem, parse_ref, refs_of
@@ -36,8 +35,7 @@ class LiveError(Exception):
     """Catalog settings that cannot work (bad URL, CA file, snapshot): a usage error, exit 2."""
 
 
-@dataclass(frozen=True, slots=True)
-class CatalogSettings:
+class CatalogSettings(NamedTuple):
     """Where the catalog is, resolved from flags, then the environment, then the config."""
 
     url: str | None = None
@@ -211,8 +209,7 @@ def close(index: EntityIndex | None) -> None:
 # -- lookups for the catalog rules ------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Lookups:
+class Lookups(NamedTuple):
     """What the snapshot or catalog says about every ref a repository's entities use."""
 
     entries: Mapping[str, Entry | None]  # lower-cased ref → entry outside this repository, or None

@@ -8,10 +8,9 @@ import stat
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from portal_lint.parse.tree import PMap
 from portal_lint.parse.yaml12 import YamlDoc, parse_yaml
@@ -61,11 +60,13 @@ def posix_rel(path: Path | str, base: Path | str) -> str:
     return rel if os.sep == "/" else rel.replace(os.sep, "/")
 
 
-@dataclass(eq=False)
 class SourceFile:
-    path: Path  # absolute
-    repo: Repo
-    text: str = ""
+    # Plain classes here (equal only to themselves): importing dataclasses costs a pre-commit
+    # run ~5 ms. No __slots__: the cached properties keep their answers in __dict__.
+    def __init__(self, path: Path, repo: Repo, text: str = "") -> None:
+        self.path = path  # absolute
+        self.repo = repo
+        self.text = text
 
     @cached_property
     def rel(self) -> str:
@@ -81,15 +82,15 @@ class SourceFile:
         return self.text.split("\n")
 
 
-@dataclass(eq=False)
 class Entity:
     """One catalog document that parsed to a mapping."""
 
-    doc: YamlDoc
-    file: SourceFile
-    # What rules work out about this entity and share (e.g. where its definition placeholder
-    # leads); it goes when the repository's parsed files are released.
-    memo: dict[str, Any] = field(default_factory=dict)
+    def __init__(self, doc: YamlDoc, file: SourceFile, memo: dict[str, Any] | None = None) -> None:
+        self.doc = doc
+        self.file = file
+        # What rules work out about this entity and share (e.g. where its definition placeholder
+        # leads); it goes when the repository's parsed files are released.
+        self.memo: dict[str, Any] = {} if memo is None else memo
 
     @property
     def raw(self) -> PMap:
@@ -138,15 +139,15 @@ def matches_any(rel: str, globs: Sequence[str]) -> bool:
     return any(fnmatch.fnmatch(rel, g) for g in globs)
 
 
-@dataclass(eq=False)
 class Repo:
     """A repository: the nearest folder holding `.git`, or the folder the user pointed at."""
 
-    root: Path
-    exclude: tuple[str, ...] = ()  # config `exclude` globs, repository-relative: files the run never sees
-    _parsed: dict[Path, CatalogFile | InputError] = field(default_factory=dict)
-    _catalog_paths: list[Path] | None = None
-    _entities: list[Entity] | None = None
+    def __init__(self, root: Path, exclude: tuple[str, ...] = ()) -> None:
+        self.root = root
+        self.exclude = exclude  # config `exclude` globs, repository-relative: files the run never sees
+        self._parsed: dict[Path, CatalogFile | InputError] = {}
+        self._catalog_paths: list[Path] | None = None
+        self._entities: list[Entity] | None = None
 
     def load_catalog(self, path: Path) -> CatalogFile:
         """Read and parse a catalog file once per run; raises InputError for unreadable ones."""
@@ -227,18 +228,19 @@ class Repo:
         return (self.root / rel).exists()
 
 
-@dataclass(eq=False)
 class CatalogFile:
-    source: SourceFile
-    docs: list[YamlDoc]
-    entities: list[Entity]
+    __slots__ = ("docs", "entities", "source")
+
+    def __init__(self, source: SourceFile, docs: list[YamlDoc], entities: list[Entity]) -> None:
+        self.source = source
+        self.docs = docs
+        self.entities = entities
 
 
 MAX_BYTES = 10 * 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class _ReadScope:
+class _ReadScope(NamedTuple):
     overlays: dict[Path, str]
     confine: tuple[Path, ...] | None
 

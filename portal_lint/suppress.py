@@ -8,17 +8,36 @@ HTML comment: `<!-- portal-lint: disable=AGT002 -->`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 _DIRECTIVE = re.compile(r"portal-lint:\s*(disable-file|disable)\s*=\s*([A-Za-z0-9_,\- ]+)")
 
 
-@dataclass
 class Suppressions:
-    by_line: dict[int, set[str]] = field(default_factory=dict)  # 1-based line → codes
-    whole_file: set[str] = field(default_factory=set)
-    # (line, col, token) of every token that names no rule, for POL003
-    unknown: list[tuple[int, int, str]] = field(default_factory=list)
+    __slots__ = ("by_line", "unknown", "whole_file")
+
+    def __init__(
+        self,
+        by_line: dict[int, set[str]] | None = None,
+        whole_file: set[str] | None = None,
+        unknown: list[tuple[int, int, str]] | None = None,
+    ) -> None:
+        self.by_line: dict[int, set[str]] = {} if by_line is None else by_line  # 1-based line → codes
+        self.whole_file: set[str] = set() if whole_file is None else whole_file
+        # (line, col, token) of every token that names no rule, for POL003
+        self.unknown: list[tuple[int, int, str]] = [] if unknown is None else unknown
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Suppressions):
+            return NotImplemented
+        return (self.by_line, self.whole_file, self.unknown) == (
+            other.by_line,
+            other.whole_file,
+            other.unknown,
+        )
+
+    def __repr__(self) -> str:
+        fields = f"by_line={self.by_line!r}, whole_file={self.whole_file!r}, unknown={self.unknown!r}"
+        return f"Suppressions({fields})"
 
     def covers(self, code: str, name: str, line: int) -> bool:
         if code in self.whole_file or name in self.whole_file or "all" in self.whole_file:

@@ -12,9 +12,8 @@ import os
 import re
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from portal_lint.diagnostic import Finding, Span, excerpt
 from portal_lint.model import (
@@ -49,8 +48,7 @@ _YAML_EXT = (".yaml", ".yml")
 # --------------------------------------------------------------------------- spec.definition
 
 
-@dataclass(frozen=True, slots=True)
-class Definition:
+class Definition(NamedTuple):
     """What `spec.definition` holds: inline text, or a one-key `$…` placeholder mapping."""
 
     inline: bool
@@ -82,8 +80,7 @@ def _definition_of(entity: Entity) -> Definition | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(NamedTuple):
     """Where a placeholder's argument leads, resolved like Backstage against the catalog file."""
 
     text: str
@@ -158,8 +155,7 @@ def placeholder_path(entity: Entity, file: Path) -> str:
 # --------------------------------------------------------------------------- definition files
 
 
-@dataclass(frozen=True, slots=True)
-class ApiFile:
+class ApiFile(NamedTuple):
     """What a definition file is, read once per run."""
 
     format: str | None  # openapi | asyncapi | grpc | graphql | None (unrecognised)
