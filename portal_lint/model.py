@@ -289,21 +289,33 @@ def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
         if not inside:
             raise InputError("resolves outside the workspace root (a symlink?): not read")
     try:
-        mode = path.stat().st_mode
-        if stat.S_ISDIR(mode):
-            raise InputError("is a directory, not a file")
-        if not stat.S_ISREG(mode):  # a FIFO would block the run, /dev/zero never end
-            raise InputError("is not a regular file (a pipe, socket or device): not read")
-        with path.open("rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
+        # One open and one fstat, no stat by name first: non-blocking, so a FIFO does not hang the
+        # open; its fstat then says it is no regular file, as for a directory or /dev/zero.
+        try:
+            fd = os.open(path, _READ_FLAGS)
+        except OSError:
+            fd = -1  # e.g. a socket cannot be opened: stat it by name, below, to say what it is
+        try:
+            mode_size = os.fstat(fd) if fd >= 0 else path.stat()
+            mode = mode_size.st_mode
+            if stat.S_ISDIR(mode):
+                raise InputError("is a directory, not a file")
+            if not stat.S_ISREG(mode):  # a FIFO would block the run, /dev/zero never end
+                raise InputError("is not a regular file (a pipe, socket or device): not read")
+            if fd < 0:
+                fd = os.open(path, _READ_FLAGS)  # raises the error the first open hit
+            size = mode_size.st_size
             data = b""
             if size <= max_bytes:
                 # A read of `max_bytes` allocates that much up front (10 MiB per file): read the
                 # size on disk plus one byte, and only when the file grew since the stat, the rest
                 # up to one byte past the limit.
-                data = fh.read(size + 1)
+                data = _read_upto(fd, size + 1)
                 if len(data) > size:
-                    data += fh.read(max_bytes + 1 - len(data))
+                    data += _read_upto(fd, max_bytes + 1 - len(data))
+        finally:
+            if fd >= 0:
+                os.close(fd)
         if size > max_bytes or len(data) > max_bytes:
             size = max(size, len(data))
             raise InputError(f"file is {size / 1048576:.1f} MiB, over the {max_bytes // 1048576} MiB limit")
@@ -319,6 +331,23 @@ def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
         line = data.count(b"\n", 0, exc.start) + 1
         raise InputError(f"is not valid UTF-8 (first bad byte on line {line}): re-save it as UTF-8") from None
     return _as_read(text)
+
+
+_READ_FLAGS = (
+    os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+)
+
+
+def _read_upto(fd: int, n: int) -> bytes:
+    """Up to `n` bytes, fewer only at the end of the file (os.read may return less than asked)."""
+    parts = []
+    while n > 0:
+        chunk = os.read(fd, n)
+        if not chunk:
+            break
+        parts.append(chunk)
+        n -= len(chunk)
+    return b"".join(parts)
 
 
 def _as_read(text: str) -> str:
