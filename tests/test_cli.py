@@ -11,6 +11,7 @@ import pytest
 
 from portal_lint.cli import main
 from portal_lint.registry import load_metadata
+from tests.conftest import enter_repo
 
 SERVICE = """\
 apiVersion: backstage.io/v1alpha1
@@ -37,12 +38,7 @@ CLEAN = "All clear: 1 file checked, no findings."
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / ".git").mkdir()
-    (tmp_path / "catalog-info.yaml").write_text(BROKEN, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    monkeypatch.delenv("PORTAL_LINT_CATALOG_URL", raising=False)
-    return tmp_path
+    return enter_repo(tmp_path, BROKEN, monkeypatch)
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

@@ -8,16 +8,13 @@ from pathlib import Path
 import pytest
 
 from portal_lint.cli import main
+from tests.conftest import enter_repo
 from tests.integration_repo import GOOD_CATALOG
 
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / ".git").mkdir()
-    (tmp_path / "catalog-info.yaml").write_text(GOOD_CATALOG, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("PORTAL_LINT_CATALOG_URL", raising=False)
-    return tmp_path
+    return enter_repo(tmp_path, GOOD_CATALOG, monkeypatch)
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:

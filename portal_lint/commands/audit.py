@@ -23,6 +23,7 @@ from portal_lint import live
 from portal_lint.catalog import CatalogError
 from portal_lint.cli import Parser
 from portal_lint.commands.catalog import add_catalog_arguments, open_catalog
+from portal_lint.registry import load_metadata
 
 if TYPE_CHECKING:
     from portal_lint.catalog.client import CatalogClient
@@ -411,13 +412,8 @@ def _catalog_issues(
             if target in known:
                 continue
             issues.append(
-                Issue(
-                    code="REF004",
-                    name="ref-not-found",
-                    severity="error",
-                    message=f"`spec.{key}` references `{target}`, which is not in the catalog",
-                    path=location,
-                    line=None,
+                _catalog_issue(
+                    "REF004", f"`spec.{key}` references `{target}`, which is not in the catalog", location
                 )
             )
     template = annotations.get(live.SOURCE_TEMPLATE)
@@ -430,13 +426,17 @@ def _catalog_issues(
         current = known.get(template_ref)
         if current is not None and older(mine, current):
             issues.append(
-                Issue(
-                    code="LIV002",
-                    name="template-behind",
-                    severity="warning",
-                    message=f"scaffolded from `{template_ref}` {mine}, but the template is now at {current}",
-                    path=location,
-                    line=None,
+                _catalog_issue(
+                    "LIV002",
+                    f"scaffolded from `{template_ref}` {mine}, but the template is now at {current}",
+                    location,
                 )
             )
     return issues
+
+
+def _catalog_issue(code: str, message: str, location: str | None) -> Issue:
+    """A finding about a catalog entity with no file to point into: the rule's name and severity
+    from its metadata, the entity's catalog location as the path."""
+    meta = load_metadata()[code]
+    return Issue(code=code, name=meta.name, severity=meta.severity, message=message, path=location, line=None)
