@@ -293,17 +293,18 @@ def lint_main(argv: Sequence[str]) -> int:
     def lint_once() -> Any:
         return engine.lint(args.paths, cfg=cfg, root=args.root, select=select, ignore=ignore, index=index)
 
+    diff: tuple[str, int] | None = None  # --fix --diff: what is printed instead of a report, and its code
     try:
         if args.fix:
             from portal_lint.fix import fix
 
             outcome = fix(lint_once, write=not args.diff)
             if args.diff:
-                sys.stdout.write(outcome.diff)
-                return 1 if outcome.changed else 0
-            for err in outcome.errors:
-                print(f"portal-lint: {err}", file=sys.stderr)
-            print(f"portal-lint: {outcome.summary}", file=sys.stderr)
+                diff = outcome.diff, 1 if outcome.changed else 0
+            else:
+                for err in outcome.errors:
+                    print(f"portal-lint: {err}", file=sys.stderr)
+                print(f"portal-lint: {outcome.summary}", file=sys.stderr)
             result = outcome.result
         else:
             result = lint_once()
@@ -313,10 +314,13 @@ def lint_main(argv: Sequence[str]) -> int:
     finally:
         failure = live.catalog_failure(index, catalog.require)
         live.close(index)
-    result.notices[:0] = [n for n in setup_notices if n not in result.notices]
     if failure is not None:
         level = "error" if catalog.require else "warning"
         print(f"portal-lint: {level}: {failure}", file=sys.stderr)
+    if diff is not None:
+        sys.stdout.write(diff[0])
+        return 2 if failure is not None and catalog.require else diff[1]
+    result.notices[:0] = [n for n in setup_notices if n not in result.notices]
     for err in result.internal_errors:
         print(f"portal-lint: {err} (please report this bug)", file=sys.stderr)
     from portal_lint.report.text import use_color

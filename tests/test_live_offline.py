@@ -251,3 +251,20 @@ def test_catalog_commands_without_a_url_say_what_to_set(
         err = capsys.readouterr().err
         assert live.CATALOG_URL_ENV in err and err.count("\n") == 1
     assert not (tmp_path / "s.json").exists()
+
+
+def test_require_catalog_fails_a_fix_diff_run_too_when_the_catalog_is_down(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, closed_port: int
+) -> None:
+    monkeypatch.delenv(live.CATALOG_URL_ENV, raising=False)
+    root = fixture_repo(tmp_path, "REF004/missing-targets", keep_config=False)
+    catalog = root / "catalog-info.yaml"
+    fixable = "\n---\nkind: Group\nmetadata:\n  name: x\n  labels:\n    pci: yes\n"  # a certain fix
+    catalog.write_text(catalog.read_text(encoding="utf-8") + fixable, encoding="utf-8")
+    monkeypatch.chdir(root)
+    url = f"http://127.0.0.1:{closed_port}"
+    code, diff, err = lint(root, capsys, "--fix", "--diff", "--catalog-url", url, "--require-catalog")
+    assert '+    pci: "yes"' in diff  # the diff is still shown
+    assert code == 2 and "error:" in err and "could not be reached" in err
+    code, _, err = lint(root, capsys, "--fix", "--diff", "--catalog-url", url)
+    assert code == 1 and "warning:" in err and "could not be reached" in err
