@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -268,3 +269,33 @@ def test_require_catalog_fails_a_fix_diff_run_too_when_the_catalog_is_down(
     assert code == 2 and "error:" in err and "could not be reached" in err
     code, _, err = lint(root, capsys, "--fix", "--diff", "--catalog-url", url)
     assert code == 1 and "warning:" in err and "could not be reached" in err
+
+
+class _Catalog:
+    """What the catalog-only audit asks of a catalog client: its entities, by kind."""
+
+    url = "http://catalog.test"
+
+    def __init__(self, *entities: dict[str, Any]) -> None:
+        self.entities = entities
+
+    def iter_entities(self, filter: str | None = None, fields: Any = None) -> list[dict[str, Any]]:
+        kind = filter.removeprefix("kind=") if filter else None
+        return [e for e in self.entities if kind is None or e["kind"].lower() == kind]
+
+
+def test_the_catalog_only_audit_checks_every_reference_field_a_component_has() -> None:
+    from portal_lint.commands.audit import services
+
+    component = {
+        "kind": "Component",
+        "metadata": {"name": "payments"},
+        "spec": {"owner": "group:team-a", "dependencyOf": ["component:gone"], "dependsOn": ["resource:db"]},
+    }
+    catalog = _Catalog(component, {"kind": "Group", "metadata": {"name": "team-a"}})
+    (service,) = services(catalog, None, None, live.TEMPLATE_VERSION_KEY)  # type: ignore[arg-type]
+    said = sorted((i.code, i.message) for i in service.issues)
+    assert said == [
+        ("REF004", "`spec.dependencyOf` references `component:default/gone`, which is not in the catalog"),
+        ("REF004", "`spec.dependsOn` references `resource:default/db`, which is not in the catalog"),
+    ]

@@ -39,15 +39,6 @@ COMPONENT_FIELDS = (
     "spec",
     "relations",
 )
-# Reference fields of a Component the catalog-only audit checks: (key, default kind, many).
-_COMPONENT_REFS = (
-    ("owner", "Group", False),
-    ("system", "System", False),
-    ("providesApis", "API", True),
-    ("consumesApis", "API", True),
-    ("dependsOn", None, True),
-    ("subcomponentOf", "Component", False),
-)
 
 
 class Issue(BaseModel):
@@ -395,18 +386,18 @@ def _catalog_issues(
 ) -> list[Issue]:
     """What the catalog alone shows about a Component: missing targets and template drift."""
     from portal_lint.checks.liv import older
-    from portal_lint.refs import RefError, parse_ref
+    from portal_lint.refs import FIELDS, RefError, parse_ref
 
     namespace = meta.get("namespace") if isinstance(meta.get("namespace"), str) else "default"
     issues: list[Issue] = []
-    for key, default_kind, many in _COMPONENT_REFS:
-        value = spec.get(key)
-        values = value if many and isinstance(value, list) else [value] if not many else []
+    for field in FIELDS["Component"]:  # the reference fields REF004 checks in a catalog-info.yaml
+        key, value = field.key, spec.get(field.key)
+        values = value if field.many and isinstance(value, list) else [value] if not field.many else []
         for text in values:
             if not isinstance(text, str) or not text:
                 continue
             try:
-                target = str(parse_ref(text, default_kind, namespace))
+                target = str(parse_ref(text, field.default_kind, namespace))
             except RefError:
                 continue
             if target in known:
