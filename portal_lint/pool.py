@@ -38,7 +38,12 @@ def map_chunks(fn: Callable[[int], T], count: int, workers: int) -> list[T]:
     for _ in range(workers - 1):
         recv, send = ctx.Pipe(duplex=False)
         proc = ctx.Process(target=_child, args=(work, send), daemon=True)
-        proc.start()
+        try:
+            proc.start()
+        except OSError:  # no process to be had (a container's limit): fewer workers do the work
+            recv.close()
+            send.close()
+            break
         send.close()
         children.append((proc, recv))
     results: dict[int, T] = {}

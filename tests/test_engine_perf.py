@@ -61,6 +61,21 @@ def test_a_pool_reports_what_one_process_reports(tmp_path: Path) -> None:
     assert _payload(pooled) == _payload(one)
 
 
+def test_a_pool_that_cannot_start_its_processes_lints_in_this_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    from multiprocessing.context import ForkProcess
+
+    def no_fork(self: ForkProcess) -> None:  # a container's process limit reached
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    root = _corpus(tmp_path, 60)
+    one = engine.lint([str(root)], cwd=root, jobs=1)
+    monkeypatch.setattr(ForkProcess, "start", no_fork)
+    assert _payload(engine.lint([str(root)], cwd=root, jobs=3)) == _payload(one)
+
+
 def test_how_many_processes_a_run_uses(monkeypatch: pytest.MonkeyPatch) -> None:
     assert engine._workers(2, 5000, 200, index=object()) == 1  # a live index stays in this process
     assert engine._workers(None, engine.POOL_THRESHOLD, 200, index=None) == 1
