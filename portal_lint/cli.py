@@ -359,10 +359,21 @@ def _close_command(word: str) -> str | None:
     return close[0] if close else None
 
 
+def _is_command(argv: Sequence[str]) -> bool:
+    """`portal-lint catalog export` runs a command even beside a `catalog/` folder (common in
+    Backstage repositories): a folder of a command's name is linted only when it stands alone, is
+    followed by options or paths, or is written as a path (`./catalog`)."""
+    if argv[0] not in COMMANDS:
+        return False
+    if not os.path.exists(argv[0]):
+        return True
+    return len(argv) > 1 and not argv[1].startswith("-") and not os.path.exists(argv[1])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        if argv and argv[0] in COMMANDS and not os.path.exists(argv[0]):
+        if argv and _is_command(argv):
             module, func = COMMANDS[argv[0]][0].split(":")
             code: int = getattr(importlib.import_module(module), func)(argv[1:])
             return code

@@ -101,3 +101,16 @@ def test_a_policy_file_that_is_not_there_is_a_config_error(
     (repo / "platform").mkdir()
     (repo / "platform" / "AGENTS.md").write_text("# Platform\n", encoding="utf-8")
     assert run([], capsys)[0] == 0
+
+
+def test_a_folder_named_like_a_command_does_not_hide_the_command(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "catalog").mkdir()  # Backstage repositories often keep entity files in catalog/
+    (repo / "catalog" / "catalog-info.yaml").write_text(GOOD_CATALOG, encoding="utf-8")
+    code, err = run(["catalog", "export"], capsys)  # the command: it asks for a catalog URL
+    assert code == 2 and "catalog" in one_line(err) and "no such file" not in err
+    assert main(["catalog", "--format", "json"]) == 0  # alone (or with options): the folder is linted
+    assert '"files": 1' in capsys.readouterr().out
+    code, err = run(["./catalog", "export"], capsys)  # written as a path: the folder, and a missing file
+    assert code == 2 and one_line(err) == "portal-lint: export: no such file or directory\n"
