@@ -236,11 +236,15 @@ def checkable_target(use: RefUse) -> str | None:
 
 def template_ref(entity: Entity) -> str | None:
     """The Template a service says it was scaffolded from (`backstage.io/source-template`)."""
-    value = entity.annotation(SOURCE_TEMPLATE)
+    return template_ref_of(entity.annotation(SOURCE_TEMPLATE), entity.namespace)
+
+
+def template_ref_of(value: object, namespace: str) -> str | None:
+    """A `backstage.io/source-template` value as a full Template ref; None when it is not one."""
     if not isinstance(value, str) or not value.strip():
         return None
     try:
-        return str(parse_ref(value.strip(), "Template", entity.namespace))
+        return str(parse_ref(value.strip(), "Template", namespace))
     except RefError:
         return None
 

@@ -388,7 +388,8 @@ def _catalog_issues(
     from portal_lint.checks.liv import older
     from portal_lint.refs import FIELDS, RefError, parse_ref
 
-    namespace = meta.get("namespace") if isinstance(meta.get("namespace"), str) else "default"
+    written = meta.get("namespace")
+    namespace = written if isinstance(written, str) else "default"
     issues: list[Issue] = []
     for field in FIELDS["Component"]:  # the reference fields REF004 checks in a catalog-info.yaml
         key, value = field.key, spec.get(field.key)
@@ -407,13 +408,9 @@ def _catalog_issues(
                     "REF004", f"`spec.{key}` references `{target}`, which is not in the catalog", location
                 )
             )
-    template = annotations.get(live.SOURCE_TEMPLATE)
+    template_ref = live.template_ref_of(annotations.get(live.SOURCE_TEMPLATE), namespace)
     mine = annotations.get(version_key)
-    if isinstance(template, str) and isinstance(mine, str):
-        try:
-            template_ref = str(parse_ref(template.strip(), "Template", namespace))
-        except RefError:
-            template_ref = ""
+    if template_ref is not None and isinstance(mine, str):
         current = known.get(template_ref)
         if current is not None and older(mine, current):
             issues.append(
