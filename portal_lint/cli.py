@@ -274,10 +274,10 @@ def lint_main(argv: Sequence[str]) -> int:
     from portal_lint import live
 
     try:
-        cfg, cfg_base = _config(args)
+        cfg = engine.find_config(args.paths, Path.cwd(), args.root, args.config)
         catalog = live.settings(
             cfg,
-            base=cfg_base,
+            base=live.config_base(cfg, Path.cwd()).absolute(),
             url=args.catalog_url,
             snapshot=args.snapshot,
             location=args.location,
@@ -337,19 +337,6 @@ def lint_main(argv: Sequence[str]) -> int:
         return 2
     fail_on = args.fail_on or result.fail_on
     return 1 if result.failed(fail_on) else 0
-
-
-def _config(args: Any) -> tuple[Any, Path]:
-    """The config in force, found as `engine.lint` finds it, and the folder its paths are relative to."""
-    from portal_lint import config as config_mod
-    from portal_lint.discover import git_root
-
-    cwd = Path.cwd()
-    first = (cwd / args.paths[0]) if args.paths else cwd
-    base = (args.root or first) if first.is_dir() else first.parent
-    root = base.absolute()
-    cfg = config_mod.load(git_root(root) or root, args.config)
-    return cfg, Path(cfg.source).absolute().parent if cfg.source != "defaults" else root
 
 
 def _close_command(word: str) -> str | None:

@@ -233,6 +233,18 @@ POOL_THRESHOLD = 200
 _CHUNK = 25  # repositories per unit of work handed out to a process
 
 
+def find_config(
+    paths: Sequence[str], cwd: Path, root: Path | None, config_path: Path | None
+) -> config_mod.Config:
+    """The config in force for a run over `paths`: `config_path`, else the one at the repository
+    root of the first path (or of `root`)."""
+    from portal_lint.discover import git_root
+
+    first = (cwd / paths[0]) if paths else cwd
+    base = ((root or first) if first.is_dir() else first.parent).absolute()
+    return config_mod.load(git_root(base) or base, config_path)
+
+
 def lint(
     paths: Sequence[str] = (),
     *,
@@ -253,11 +265,7 @@ def lint(
     index holds a network client and caches that belong to this process."""
     cwd = (cwd or Path.cwd()).absolute()
     if cfg is None:
-        first = (cwd / paths[0]) if paths else cwd
-        base = root or first if first.is_dir() else first.parent
-        from portal_lint.discover import git_root
-
-        cfg = config_mod.load(git_root(base.absolute()) or base.absolute(), config_path)
+        cfg = find_config(paths, cwd, root, config_path)
     run = Run(cwd, cfg, {}, index=index, strict=strict, select=tuple(select))
     with _quiet_gc():
         files, parts = _lint_run(
