@@ -31,14 +31,15 @@ def add_catalog_arguments(p: argparse.ArgumentParser) -> None:
 def open_catalog(args: argparse.Namespace, prog: str) -> tuple[live.CatalogSettings, CatalogClient]:
     """Settings and a connected `CatalogClient`, or `LiveError` saying what is missing."""
     from portal_lint import config as config_mod
-    from portal_lint.discover import git_root
+    from portal_lint.engine import find_config
 
     cwd = Path.cwd()
     try:
-        cfg = config_mod.load(git_root(cwd) or cwd, args.config)
+        cfg = find_config((), cwd, None, args.config)
     except config_mod.ConfigError as exc:
         raise live.LiveError(str(exc)) from None
-    s = live.settings(cfg, base=cwd, url=args.catalog_url, ca=args.catalog_ca)
+    base = live.config_base(cfg, cwd).absolute()
+    s = live.settings(cfg, base=base, url=args.catalog_url, ca=args.catalog_ca)
     if not s.url:
         raise live.LiveError(
             f"{prog.removeprefix('portal-lint ')} needs the catalog: pass --catalog-url URL or set "
