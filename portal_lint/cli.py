@@ -15,6 +15,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from portal_lint import __version__
+from portal_lint.diagnostic import LEVEL_WORDS
 
 if TYPE_CHECKING:
     import argparse
@@ -106,8 +107,9 @@ def _options() -> tuple[_Option, ...]:
         _Option(("--ignore",), "skip these rules", "append", metavar="CODES"),
         _Option(
             ("--fail-on",),
-            "lowest severity that makes the exit code 1 (default: error)",
-            choices=("error", "warning", "note"),
+            "lowest severity that makes the exit code 1: error (default), warning or notice "
+            "(`note` also accepted)",
+            choices=("error", "warning", "notice", "note"),
         ),
         _Option(("--fix",), "apply the fixes rules declare as certain, then report what is left", "flag"),
         _Option(("--diff",), "with --fix: print the fixes as a diff, write nothing", "flag"),
@@ -335,7 +337,7 @@ def lint_main(argv: Sequence[str]) -> int:
         path.write_text(_rendered(fmt, result, color=False), encoding="utf-8")
     if failure is not None and catalog.require:
         return 2
-    fail_on = args.fail_on or result.fail_on
+    fail_on = LEVEL_WORDS[args.fail_on] if args.fail_on else result.fail_on
     return 1 if result.failed(fail_on) else 0
 
 

@@ -11,12 +11,23 @@ from pathlib import Path
 from typing import Any
 
 from portal_lint import registry
+from portal_lint.diagnostic import LEVEL_WORDS
 
-LEVELS = ("error", "warning", "note")
+LEVELS_SAID = "error, warning, notice"
 
 
 class ConfigError(Exception):
-    """A config problem the user must fix; printed as `path:line: message`, exit 2."""
+    """A config problem the user must fix; printed as `path:line: message`, exit 2. A config with
+    several problems is one error listing them all, one `path:line: message` a line."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__(*problems)
+        self.problems = problems
+
+    def __str__(self) -> str:
+        if len(self.problems) == 1:
+            return self.problems[0]
+        return f"{len(self.problems)} config problems:\n" + "\n".join(f"  {p}" for p in self.problems)
 
 
 # key → (type, default, help). Types: str, bool, int, list, map, level, or a choice "a|b".
@@ -79,7 +90,10 @@ class Config:
 
 
 def _line_of(text: str, key: str) -> int:
-    m = re.search(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*[:=]", text, re.M)
+    # At the start of a line (block style) first, else inside a flow mapping (`{CAT005: x}`).
+    m = re.search(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*[:=]", text, re.M) or re.search(
+        rf"[{{,]\s*[\"']?{re.escape(key)}[\"']?\s*[:=]", text
+    )
     return text.count("\n", 0, m.start()) + 1 if m else 1
 
 
@@ -92,50 +106,89 @@ def _check_type(kind: str, value: Any) -> str | None:
         "int": isinstance(value, int) and not isinstance(value, bool),
         "list": isinstance(value, list) and all(isinstance(v, str) for v in value),
         "map": isinstance(value, dict),
-        "level": value in LEVELS,
+        "level": isinstance(value, str) and value in LEVEL_WORDS,
     }[kind]
     if ok:
         return None
-    return "one of error, warning, note" if kind == "level" else f"a {kind}"
+    return f"one of {LEVELS_SAID}" if kind == "level" else f"a {kind}"
+
+
+def _did_you_mean(word: object, known: list[str]) -> str:
+    """` (did you mean `x`?)` for the closest known word, as the command line does for options."""
+    import difflib
+
+    key = str(word).lower().replace("_", "-")
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def _rule_words() -> list[str]:
+    metas = registry.load_metadata()
+    return [*metas, *(m.name for m in metas.values())]
+
+
+def _given(values: dict[str, Any], key: str, kind: type[Any]) -> Any:
+    """A key's value when it has the right type, else an empty one (already reported)."""
+    value = values.get(key)
+    return value if isinstance(value, kind) else kind()
 
 
 def validate(values: dict[str, Any], source: str, text: str) -> Config:
-    """Reject unknown keys and bad values, naming the key and its line."""
+    """Reject unknown keys and bad values, naming each key and its line: every problem at once,
+    so a config is fixed in one edit rather than one run a mistake."""
     metas = registry.load_metadata()
+    problems: list[str] = []
 
-    def fail(key: str, msg: str) -> ConfigError:
-        return ConfigError(f"{source}:{_line_of(text, key)}: {msg}")
+    def fail(key: str, msg: str) -> None:
+        problems.append(f"{source}:{_line_of(text, key)}: {msg}")
 
     for key, value in values.items():
         if key not in KEYS:
-            close = [k for k in KEYS if k.replace("-", "") == key.replace("-", "").replace("_", "")]
-            hint = f" (did you mean `{close[0]}`?)" if close else f"; known keys: {', '.join(KEYS)}"
-            raise fail(key, f"unknown key `{key}`{hint}")
+            hint = _did_you_mean(key, list(KEYS)) or f"; known keys: {', '.join(KEYS)}"
+            fail(key, f"unknown key `{key}`{hint}")
+            continue
         want = _check_type(KEYS[key][0], value)
         if want:
-            raise fail(key, f"`{key}` must be {want}, not {value!r}")
+            choices = KEYS[key][0].split("|") if "|" in KEYS[key][0] else list(LEVEL_WORDS)
+            fail(key, f"`{key}` must be {want}, not {value!r}{_did_you_mean(value, choices)}")
     for key in ("select", "ignore"):
-        for token in values.get(key, []):
-            if not registry.lookup(token):
-                raise fail(key, f"`{key}` names an unknown rule `{token}`")
-    for token, level in values.get("severity", {}).items():
-        if not registry.lookup(token) or level not in LEVELS:
-            raise fail(
-                token, f"severity override `{token}: {level}` needs a known rule and error|warning|note"
+        for token in _given(values, key, list):
+            if not registry.lookup(str(token)):
+                fail(key, f"`{key}` names an unknown rule `{token}`{_did_you_mean(token, _rule_words())}")
+    overrides: dict[Any, Any] = _given(values, "severity", dict)
+    for token, level in overrides.items():
+        if not registry.lookup(str(token)):
+            hint = _did_you_mean(token, _rule_words())
+            fail(token, f"severity override `{token}` names an unknown rule{hint}")
+        elif not isinstance(level, str) or level not in LEVEL_WORDS:
+            fail(
+                token,
+                f"severity override `{token}: {level}` must be one of {LEVELS_SAID}"
+                f"{_did_you_mean(level, list(LEVEL_WORDS))}",
             )
-    for token, opts in values.get("rules", {}).items():
-        codes = registry.lookup(token)
+        else:
+            overrides[token] = LEVEL_WORDS[level]
+    if "fail-on" in values and not _check_type("level", values["fail-on"]):
+        values["fail-on"] = LEVEL_WORDS[values["fail-on"]]
+    for token, opts in _given(values, "rules", dict).items():
+        codes = registry.lookup(str(token))
         if len(codes) != 1 or not isinstance(opts, dict):
-            raise fail(token, f"`rules.{token}` must name one rule and map its options")
+            hint = _did_you_mean(token, _rule_words())
+            fail(token, f"`rules.{token}` must name one rule and map its options{hint}")
+            continue
         meta = metas[codes[0]]
         for opt, value in opts.items():
             spec = meta.options.get(opt)
             if spec is None:
                 known = ", ".join(meta.options) or "none"
-                raise fail(opt, f"{meta.code} ({meta.name}) has no option `{opt}`; its options: {known}")
+                hint = _did_you_mean(opt, list(meta.options))
+                fail(opt, f"{meta.code} ({meta.name}) has no option `{opt}`{hint}; its options: {known}")
+                continue
             want = _check_type(spec.type, value)
             if want:
-                raise fail(opt, f"option `{opt}` of {meta.code} must be {want}, not {value!r}")
+                fail(opt, f"option `{opt}` of {meta.code} must be {want}, not {value!r}")
+    if problems:
+        raise ConfigError(*problems)
     return Config(values, source)
 
 

@@ -10,6 +10,9 @@ from typing import Literal, NamedTuple
 
 Severity = Literal["error", "warning", "note"]
 SEVERITY_RANK: dict[str, int] = {"note": 0, "warning": 1, "error": 2}
+# The words a user may write for a severity: text output and GitHub say `notice`, SARIF and
+# the JSON report `note`; both are accepted wherever a severity is read (--fail-on, config).
+LEVEL_WORDS: dict[str, Severity] = {"error": "error", "warning": "warning", "notice": "note", "note": "note"}
 
 
 class Span(NamedTuple):

@@ -146,8 +146,12 @@ def test_config_flag_names_the_file(repo: Path, capsys: pytest.CaptureFixture[st
         ("fail_on: warning\n", ".portal-lint.yaml:1: unknown key `fail_on` (did you mean `fail-on`?)"),
         (
             "exclude: []\nfail-on: sometimes\n",
-            ".portal-lint.yaml:2: `fail-on` must be one of error, warning, note",
+            ".portal-lint.yaml:2: `fail-on` must be one of error, warning, notice",
         ),
+        ("severty: {CAT005: error}\n", "unknown key `severty` (did you mean `severity`?)"),
+        ("ignore: [name-invalidd]\n", "unknown rule `name-invalidd` (did you mean `name-invalid`?)"),
+        ("fail-on: warnign\n", "(did you mean `warning`?)"),
+        ("rules:\n  CAT005:\n    max-lenght: 9\n", "no option `max-lenght` (did you mean `max-length`?)"),
         ("ignore: [CAT999]\n", "`ignore` names an unknown rule `CAT999`"),
         ("rules:\n  name-invalid:\n    max-len: 120\n", ":3: CAT005 (name-invalid) has no option `max-len`"),
         ("rules:\n  name-invalid:\n    max-length: long\n", "option `max-length` of CAT005 must be a int"),
@@ -161,6 +165,34 @@ def test_a_bad_config_is_a_clear_error_naming_the_key(
     code, out, err = run([], capsys)
     assert code == 2 and out == ""
     assert said in err and "Traceback" not in err
+
+
+def test_every_config_problem_is_reported_at_once(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / ".portal-lint.yaml").write_text(
+        "selct: [CAT]\nfail-on: sometimes\nseverity: {CAT005: loud, CAT999: error}\n", encoding="utf-8"
+    )
+    code, out, err = run([], capsys)
+    assert code == 2 and out == ""
+    lines = err.splitlines()
+    assert lines[0] == "portal-lint: 4 config problems:"
+    lines_named = [line.split(".portal-lint.yaml")[1].split(" ")[0] for line in lines[1:]]
+    assert lines_named == [":1:", ":2:", ":3:", ":3:"]
+    assert "(did you mean `select`?)" in lines[1]
+
+
+@pytest.mark.parametrize("word", ["notice", "note"])
+def test_both_severity_words_are_accepted(repo: Path, capsys: pytest.CaptureFixture[str], word: str) -> None:
+    """Text output says `notice`, SARIF `note`: a user may write either."""
+    (repo / ".portal-lint.yaml").write_text(f"severity: {{CAT017: {word}}}\n", encoding="utf-8")
+    only_cat017 = BROKEN.replace("name: payments api", "name: payments")
+    (repo / "catalog-info.yaml").write_text(only_cat017, encoding="utf-8")
+    code, out, _ = run(["--fail-on", word], capsys)
+    assert code == 1 and "notice [CAT017]" in out
+    config = f"severity: {{CAT017: {word}}}\nfail-on: {word}\n"
+    (repo / ".portal-lint.yaml").write_text(config, encoding="utf-8")
+    assert run([], capsys)[0] == 1
+    (repo / ".portal-lint.yaml").write_text(f"severity: {{CAT017: {word}}}\n", encoding="utf-8")
+    assert run([], capsys)[0] == 0
 
 
 def test_inline_suppressions(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
