@@ -36,7 +36,7 @@ def one_line(err: str) -> str:
     [
         (["--formt", "json"], "unrecognized arguments: --formt (did you mean --format?)"),
         (["--no-colour"], "(did you mean --no-color?)"),
-        (["--fail-on", "notice"], "invalid choice: 'notice'"),
+        (["--fail-on", "info"], "invalid choice: 'info'"),
         (["--diff"], "use --fix --diff"),
         (["rule", "--all"], "portal-lint rule: error: unrecognized arguments: --all"),
     ],
