@@ -16,6 +16,7 @@ from portal_lint.diagnostic import SEVERITY_RANK, Diagnostic, Finding, Span
 from portal_lint.discover import Discovery, Target
 from portal_lint.model import InputError, Repo, SourceFile, posix_rel, read_text
 from portal_lint.parse.yaml12 import SyntaxProblem, YamlDoc
+from portal_lint.policy import Policy, cite, enforcement, policy_for
 from portal_lint.registry import Rule, RuleContext
 
 Subject = tuple[str, Any, SourceFile]  # (what rules it is for, the subject, the file it is in)
@@ -156,12 +157,18 @@ def _with_severity(meta: registry.RuleMeta, level: str) -> registry.RuleMeta:
     return meta._replace(severity=level)  # type: ignore[arg-type]
 
 
+Bound = dict[str, list[tuple[Rule, RuleContext]]]  # subject → the rules that run on it
+
+
 class _Collector:
-    """Stamps findings into diagnostics and applies inline suppressions."""
+    """Runs the rules bound for the current repository, stamps their findings into diagnostics
+    and applies inline suppressions."""
 
     def __init__(self, run: Run) -> None:
         self.run = run
         self.out: list[Diagnostic] = []
+        self.bound: Bound = run.by_subject
+        self._builtin: tuple[Policy, Bound] | None = None  # the built-in policy's binding, made once
         # repository root → file → its suppressions (POL003 reads them per repository)
         self.suppressions: dict[Path, dict[Path, suppress.Suppressions]] = {}
         metas = registry.load_metadata()
@@ -179,8 +186,32 @@ class _Collector:
             got = per_repo[path] = suppress.parse(text, self.resolve)
         return got
 
-    def add(self, rule: Rule, finding: Finding, sf: SourceFile | None, repo: Repo) -> None:
+    def enter(self, repo: Repo) -> None:
+        """Bind the run's rules for one repository: a gated rule only where its policy (or
+        config) asks for it, with the policy's parameters and the standard it cites."""
+        policy = policy_for(self.run, repo)
+        if self._builtin is not None and self._builtin[0] is policy:
+            self.bound = self._builtin[1]
+            return
+        bound: Bound = {}
+        for on, rules in self.run.by_subject.items():
+            bound[on] = [b for b in (self._bind(rule, ctx, policy) for rule, ctx in rules) if b is not None]
+        self.bound = bound
+        if not policy.sections:  # the built-in policy: one object, shared by most repositories
+            self._builtin = (policy, bound)
+
+    def _bind(self, rule: Rule, ctx: RuleContext, policy: Policy) -> tuple[Rule, RuleContext] | None:
+        if not rule.meta.gated:
+            return rule, ctx
+        got = enforcement(policy, self.run.config, rule.meta, self.run.select)
+        if got is None:
+            return None
+        standard, options = got
+        return rule, RuleContext(rule.meta, {**ctx.options, **options}, self.run, standard)
+
+    def add(self, rule: Rule, ctx: RuleContext, finding: Finding, sf: SourceFile | None, repo: Repo) -> None:
         meta = rule.meta
+        finding, standard = cite(finding, ctx.standard)
         if finding.path is not None:
             abs_path = repo.root / finding.path
             text = sf.text if sf is not None and sf.path == abs_path else None
@@ -208,16 +239,16 @@ class _Collector:
                 pointer=finding.pointer,
                 fix=finding.fix,
                 related=finding.related,
-                standard=meta.standard,
+                standard=standard,
                 repo_path=posix_rel(abs_path, repo.root),
             )
         )
 
     def run_rules(self, on: str, subject: Any, sf: SourceFile | None, repo: Repo) -> None:
-        for rule, ctx in self.run.by_subject.get(on, ()):
+        for rule, ctx in self.bound.get(on, ()):
             try:
                 for finding in rule.check(subject, ctx):
-                    self.add(rule, finding, sf, repo)
+                    self.add(rule, ctx, finding, sf, repo)
             except Exception as exc:
                 if self.run.strict:
                     raise
@@ -373,6 +404,7 @@ def _lint_chunk(col: _Collector, chunk: list[tuple[Repo, list[Target]]]) -> Chun
     col.out, run.notices, run.internal_errors = [], [], []
     try:
         for repo, targets in chunk:
+            col.enter(repo)
             for target in targets:
                 _lint_target(col, target)
             col.run_rules("repo", repo, None, repo)

@@ -263,6 +263,7 @@ def _lintable(ws: Workspace, path: Path) -> bool:
 
 
 def _explain(token: str) -> RuleDoc:
+    from portal_lint.policy import describe
     from portal_lint.ruledocs import render_rule
 
     metas = registry.load_metadata()
@@ -287,7 +288,7 @@ def _explain(token: str) -> RuleDoc:
         summary=meta.summary,
         why=meta.why.strip(),
         fix=meta.fix.strip(),
-        standard=meta.standard,
+        standard=describe(meta),
         help_uri=meta.help_uri,
         markdown=render_rule(meta, heading="#"),
     )

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from portal_lint.config import Config
-from portal_lint.diagnostic import Finding, Fix, Related, Span
+from portal_lint.diagnostic import Finding, Related
 from portal_lint.model import InputError, Repo, posix_rel, read_text
-from portal_lint.registry import RuleContext, RuleMeta, load_metadata, lookup
+from portal_lint.registry import RuleMeta, load_metadata, lookup
 
 AGENTS_FILE = "AGENTS.md"
 BUILTIN = "built-in"
@@ -101,12 +101,20 @@ class StandardDef(NamedTuple):
     key: str
     title: str
     builtin: str | None  # the bullet of the built-in standards, or None when not one of them
-    switches: tuple[str, ...]  # rule names that run only when the policy holds this standard
-    also: tuple[str, ...]  # rule names that always run and enforce part of it
     recognise: Callable[[str], bool]
     params: Callable[[str], dict[str, Any]] = lambda _text: {}
     # False: listed among the built-in standards but enforced only when an AGENTS.md asks.
     by_default: bool = True
+
+    @property
+    def switches(self) -> tuple[str, ...]:
+        """Codes of the rules that run only when the policy holds this standard (gated)."""
+        return declared().get(self.key, ((), ()))[0]
+
+    @property
+    def also(self) -> tuple[str, ...]:
+        """Codes of the rules that always run and enforce part of it."""
+        return declared().get(self.key, ((), ()))[1]
 
 
 STANDARDS: tuple[StandardDef, ...] = (
@@ -114,8 +122,6 @@ STANDARDS: tuple[StandardDef, ...] = (
         "scaffolded-from-template",
         "services are scaffolded from the software template",
         "All new services MUST be scaffolded via the Backstage software template.",
-        ("scaffolded-from-template",),
-        (),
         # Not a skill bullet ("new skills follow the skill template"): that is skill-template.
         lambda text: (
             "skill" not in text
@@ -129,32 +135,24 @@ STANDARDS: tuple[StandardDef, ...] = (
         "unique-name",
         "entity names are unique in the catalog",
         "Before creating a new service, verify the name is unique in the catalog.",
-        (),
-        ("duplicate-entity", "name-taken"),
         _any(_all(r"\bunique", r"\bnames?\b"), _all(r"\bnames?\b", r"\b(taken|in use|collid|clash)")),
     ),
     StandardDef(
         "catalog-info-at-root",
         "catalog-info.yaml is at the repository root",
         "catalog-info.yaml MUST exist at the repository root.",
-        ("catalog-info-at-root",),
-        (),
         _all(r"catalog-info|catalog file", r"\b(root|top[- ]level)\b"),
     ),
     StandardDef(
         "owner-is-group",
         "spec.owner references a group",
         "spec.owner MUST reference a valid group entity.",
-        ("owner-is-group",),
-        ("ref-kind-wrong", "ref-not-found"),
         _all(r"\bowner|owned by|ownership", r"\b(group|team)s?\b"),
     ),
     StandardDef(
         "system-required",
         "spec.system is set",
         "spec.system MUST reference the parent system.",
-        ("system-required",),
-        ("ref-kind-wrong", "ref-not-found"),
         _any(
             _all(r"spec\.system"), _all(r"\bsystems?\b", r"\b(part of|belongs?|parent|set|reference|declare)")
         ),
@@ -163,16 +161,12 @@ STANDARDS: tuple[StandardDef, ...] = (
         "api-entity-required",
         "every API has an API entity",
         "Every HTTP/gRPC API MUST have a corresponding API entity.",
-        ("api-entity-required",),
-        (),
         _all(r"\bapis?\b", r"\bentit(y|ies)\b"),
     ),
     StandardDef(
         "api-definition-in-api-dir",
         "API definitions live in the API folder, referenced by $text",
         "API definitions are stored in api/ and referenced via spec.definition.$text.",
-        ("api-definition-in-api-dir",),
-        ("api-definition-valid",),
         _all(
             r"\bdefinitions?\b",
             r"\$text|\$json|\$yaml|\bapi/|folder|director(y|ies)|stored|kept|live[sd]? in",
@@ -183,8 +177,6 @@ STANDARDS: tuple[StandardDef, ...] = (
         "lifecycle-allowed",
         "spec.lifecycle is one of the allowed values",
         "Lifecycle values: production | experimental | deprecated. Never omit lifecycle.",
-        ("lifecycle-allowed",),
-        ("spec-field-missing",),
         # "The portal shows lifecycles as badges" describes, it does not demand: a lifecycle bullet
         # must be normative or list the values.
         lambda text: "lifecycle" in text and (_normative(text) or bool(_lifecycles(text))),
@@ -194,8 +186,6 @@ STANDARDS: tuple[StandardDef, ...] = (
         "skill-template",
         "skills follow the portal's skill template",
         None,
-        ("skill-template",),
-        (),
         _all(r"\bskills?\b|skill\.md", r"\btemplate\b|\bsections?\b"),
         _sections,
     ),
@@ -203,12 +193,27 @@ STANDARDS: tuple[StandardDef, ...] = (
         "techdocs",
         "TechDocs sources exist where techdocs-ref points",
         None,
-        (),
-        ("techdocs-ref",),
         _all(r"techdocs|mkdocs"),
     ),
 )
 _BY_KEY = {s.key: s for s in STANDARDS}
+
+
+def describe(meta: RuleMeta) -> str | None:
+    """What a rule's metadata says it enforces, in words (rule docs, `explain_rule`)."""
+    if not meta.standard:
+        return None
+    texts = [
+        f"`{key}`" + (f" (built-in: {_BY_KEY[key].builtin})" if _BY_KEY[key].builtin else "")
+        for key in meta.standard
+    ]
+    if meta.gated:
+        return (
+            f"{texts[0]}. Runs only where the policy in force holds this standard (an AGENTS.md "
+            "bullet, the org policy, or the built-in standards), or when config selects the rule; "
+            "its findings cite the bullet."
+        )
+    return f"part of {' and '.join(texts)}, whatever the policy."
 
 
 class Source(NamedTuple):
@@ -244,11 +249,11 @@ class Standard(NamedTuple):
 
     @property
     def gated(self) -> tuple[str, ...]:
-        return _codes(self.definition.switches)
+        return self.definition.switches
 
     @property
     def rules(self) -> tuple[str, ...]:
-        return _codes(self.definition.switches + self.definition.also)
+        return self.definition.switches + self.definition.also
 
 
 class Bullet(NamedTuple):
@@ -261,7 +266,7 @@ class Bullet(NamedTuple):
 
     @property
     def enforced(self) -> bool:
-        return any(_codes(_BY_KEY[k].switches + _BY_KEY[k].also) for k in self.standards)
+        return any(_BY_KEY[k].switches or _BY_KEY[k].also for k in self.standards)
 
 
 class Policy(NamedTuple):
@@ -290,15 +295,19 @@ class Policy(NamedTuple):
 
 
 @cache
-def _codes(names: tuple[str, ...]) -> tuple[str, ...]:
-    """Codes of the named rules that are installed (others are planned or not written yet)."""
-    by_name = {m.name: m.code for m in load_metadata().values()}
-    return tuple(by_name[n] for n in names if n in by_name)
+def declared() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Standard key → (gated codes, always-on codes), as the rules' metadata declare them."""
+    out: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    for meta in load_metadata().values():
+        for key in meta.standard:
+            gated, also = out.get(key, ((), ()))
+            out[key] = ((*gated, meta.code), also) if meta.gated else (gated, (*also, meta.code))
+    return out
 
 
 @cache
 def gated_codes() -> frozenset[str]:
-    return frozenset(c for s in STANDARDS for c in _codes(s.switches))
+    return frozenset(m.code for m in load_metadata().values() if m.gated)
 
 
 @cache
@@ -445,22 +454,18 @@ def policy_for(run: Any, repo: Repo) -> Policy:
 # --------------------------------------------------------------------------- rules' view
 
 
-class InForce(NamedTuple):
-    """A rule's view of the policy: the standard that asks for it, and its parameters."""
-
-    standard: Standard | None
-    params: dict[str, Any]
-
-    def finding(
-        self, message: str, span: Span, *, path: str | None = None, pointer: str = "", fix: Fix | None = None
-    ) -> Finding:
-        """A finding that cites the AGENTS.md bullet demanding it, when one does."""
-        src = self.standard.source if self.standard is not None else None
-        if src is None or not src.is_bullet:
-            return Finding(message, span, path=path, pointer=pointer, fix=fix)
-        return Finding(
-            f"{message} ({src.label})", span, path=path, pointer=pointer, fix=fix, related=(src.related(),)
-        )
+def cite(finding: Finding, standard: Standard | None) -> tuple[Finding, str | None]:
+    """A gated rule's finding citing the AGENTS.md bullet that demands it (its line at the end of
+    the message, the bullet as a related location), and the standard's text as written."""
+    if standard is None:
+        return finding, None
+    src = standard.source
+    if not src.is_bullet:
+        return finding, src.text
+    cited = finding._replace(
+        message=f"{finding.message} ({src.label})", related=(src.related(), *finding.related)
+    )
+    return cited, src.text
 
 
 def config_selects(cfg: Config, meta: RuleMeta, also: tuple[str, ...] = ()) -> bool:
@@ -493,31 +498,13 @@ def param_source(cfg: Config, meta: RuleMeta, name: str, policy: Policy) -> tupl
     return meta.options[name].default, Source(BUILTIN)
 
 
-def in_force(ctx: RuleContext, repo: Repo) -> InForce | None:
-    """None when the rule is gated and neither the policy nor config asks for it."""
-    # Rules call this once per subject, thousands of times a run. The answers depend only on
-    # the policy (and the run's config), so they are kept in one table per policy: the built-in
-    # policy is one object, shared by every repository without a standards section.
-    memo: tuple[Repo, Policy, dict[str, InForce | None]] | None = ctx.run.cache.get(_IN_FORCE)
-    if memo is None or memo[0] is not repo:
-        policy = policy_for(ctx.run, repo)
-        table = memo[2] if memo is not None and memo[1] is policy else {}
-        memo = ctx.run.cache[_IN_FORCE] = (repo, policy, table)
-    _, policy, table = memo
-    code = ctx.meta.code
-    if code in table:
-        return table[code]
-    std = policy.standard_for(code)
-    got: InForce | None = None
-    if (
-        std is not None
-        or code not in gated_codes()
-        or config_selects(ctx.run.config, ctx.meta, ctx.run.select)
-    ):
-        params = {n: param_source(ctx.run.config, ctx.meta, n, policy)[0] for n in ctx.meta.options}
-        got = InForce(std, params)
-    table[code] = got
-    return got
-
-
-_IN_FORCE = "in-force"  # the run cache's key for the current repository's table
+def enforcement(
+    policy: Policy, cfg: Config, meta: RuleMeta, select: tuple[str, ...]
+) -> tuple[Standard | None, dict[str, Any]] | None:
+    """How a gated rule runs in a repository with this policy: (the standard that asks for it,
+    its options with the policy's parameters), or None when neither the policy nor config (or
+    the command line's `select`) asks for it."""
+    std = policy.standard_for(meta.code)
+    if std is None and not config_selects(cfg, meta, select):
+        return None
+    return std, {n: param_source(cfg, meta, n, policy)[0] for n in meta.options}

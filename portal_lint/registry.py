@@ -54,7 +54,11 @@ class RuleMeta(NamedTuple):
     why: str
     fix: str
     fixable: bool = False
-    standard: str | None = None
+    # The standard keys (portal_lint.policy.STANDARDS) this rule enforces. A gated rule runs in
+    # a repository only when its policy holds that standard (or config selects the rule); the
+    # engine decides, and cites the bullet in its findings.
+    standard: tuple[str, ...] = ()
+    gated: bool = False
     source: str | None = None
     enabled: bool = True
     # Shared defaults, as every field is read only.
@@ -74,12 +78,15 @@ class RuleMeta(NamedTuple):
 class RuleContext:
     """What a check sees besides its subject: its options and the run's shared state."""
 
-    __slots__ = ("meta", "options", "run")
+    __slots__ = ("meta", "options", "run", "standard")
 
-    def __init__(self, meta: RuleMeta, options: dict[str, Any], run: Any) -> None:
+    def __init__(self, meta: RuleMeta, options: dict[str, Any], run: Any, standard: Any = None) -> None:
         self.meta = meta
-        self.options = options
+        self.options = options  # config's, else the policy's parameters, else the defaults
         self.run = run  # portal_lint.engine.Run; typed loosely to keep this module import-light
+        # portal_lint.policy.Standard: for a gated rule, the standard in force that asks for it
+        # (None when only config selects it); its findings cite that standard's bullet.
+        self.standard = standard
 
 
 class Rule(NamedTuple):
@@ -137,9 +144,13 @@ def load_metadata_yaml() -> dict[str, RuleMeta]:
                 k: OptionSpec(v["type"], v.get("default"), v.get("help", ""))
                 for k, v in (entry.pop("options", None) or {}).items()
             }
-            meta = RuleMeta(code=code, family=family, options=options, **entry)
+            declared = entry.pop("standard", None) or ()
+            standard = (declared,) if isinstance(declared, str) else tuple(declared)
+            meta = RuleMeta(code=code, family=family, options=options, standard=standard, **entry)
             if meta.subject not in SUBJECTS:
                 raise RegistryError(f"{code}: `subject: {meta.subject}` is not one of {SUBJECTS}")
+            if meta.gated and len(meta.standard) != 1:
+                raise RegistryError(f"{code}: a gated rule names exactly one `standard`, not {standard}")
             if meta.name in names or code in metas:
                 raise RegistryError(f"{code}: code or name {meta.name!r} is used twice")
             names[meta.name] = code
@@ -155,7 +166,7 @@ def load_metadata_yaml() -> dict[str, RuleMeta]:
 # which module holds each check, keyed by the size and mtime of every rule file and check
 # module: any edit rebuilds it, and where it cannot be written every run reads the YAML.
 
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 _META_FIELDS = tuple(f for f in RuleMeta._fields if f != "options")
 CacheKey = tuple[tuple[str, int, int], ...]
 

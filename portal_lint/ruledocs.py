@@ -6,6 +6,7 @@ from itertools import groupby
 
 import yaml
 
+from portal_lint.policy import describe
 from portal_lint.registry import RuleMeta, load_metadata, rules_dir
 
 HEADER = "<!-- Generated from rules/*.yaml by `python -m portal_lint.ruledocs`; do not edit. -->\n"
@@ -31,8 +32,9 @@ def render_rule(meta: RuleMeta, heading: str = "###") -> str:
         f"**Fix.** {meta.fix.strip()}" + (" `portal-lint --fix` does it for you." if meta.fixable else ""),
         "",
     ]
-    if meta.standard:
-        parts += [f"**Standard.** {meta.standard}", ""]
+    enforces = describe(meta)
+    if enforces:
+        parts += [f"**Standard.** {enforces}", ""]
     if meta.source:
         parts += [f"**Mirrors.** {meta.source}", ""]
     parts += _options(meta)

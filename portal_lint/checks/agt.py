@@ -130,7 +130,7 @@ def agents_shadowed(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding]:
 
 
 @rule("AGT008")
-def agents_lowercase(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding]:
+def agents_lowercase_name(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding]:
     if agents.path.name == "agents.md":
         yield Finding(
             "the file is named `agents.md`; Codex and Claude Code look for `AGENTS.md` exactly, so on "
@@ -143,7 +143,7 @@ def agents_lowercase(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding]:
 
 
 @rule("AGT004")
-def link_broken(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding]:
+def agents_link_broken(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding]:
     for link in agents.links:
         if is_external(link.target) or link.target.startswith("/"):
             continue
@@ -208,7 +208,7 @@ def _basenames(agents: AgentsFile, ctx: RuleContext) -> set[str]:
 
 
 @rule("AGT005")
-def path_missing(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding]:
+def agents_path_missing(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding]:
     root = agents.source.repo.root
     for span in agents.spans:
         text = span.text
@@ -341,7 +341,7 @@ def _shell_lines(agents: AgentsFile) -> Iterator[tuple[str, int, int]]:
 
 
 @rule("AGT006")
-def command_undefined(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding]:
+def agents_command_undefined(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding]:
     folders = agents.folders_up()
     for text, line, col in _shell_lines(agents):
         for cmd in commands_in(text, col):

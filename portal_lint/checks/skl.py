@@ -12,7 +12,6 @@ from typing import Any, Literal
 from portal_lint.diagnostic import Finding, Fix, Span, excerpt
 from portal_lint.markdown import MARKDOWN_SUFFIXES, anchor_missing, file_anchors, line_span, split_target
 from portal_lint.parse.tree import PMap, PSeq
-from portal_lint.policy import in_force
 from portal_lint.registry import RuleContext, rule
 from portal_lint.skills import CLAUDE_FIELDS, SPEC_FIELDS, SkillFile
 
@@ -87,7 +86,7 @@ def _must_be_string(skill: SkillFile, meta: PMap, key: str, fix: str) -> str | N
 
 
 @rule("SKL001")
-def frontmatter_missing(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+def skill_frontmatter_missing(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
     if skill.error is None and skill.frontmatter is None:
         yield Finding(
             "SKILL.md does not start with YAML frontmatter, so no client can load the skill: "
@@ -97,7 +96,7 @@ def frontmatter_missing(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]
 
 
 @rule("SKL002")
-def frontmatter_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+def skill_frontmatter_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
     if skill.error is not None:
         fix = "" if "re-save" in skill.error else ": replace it with a UTF-8 text file"
         yield Finding(f"{skill.error}; no client can read this skill{fix}", _line_span(skill, 0))
@@ -138,7 +137,7 @@ def frontmatter_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]
 
 
 @rule("SKL003")
-def unquoted_colon(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+def skill_unquoted_colon(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
     for key, span in skill.unquoted:
         yield Finding(
             f"the `{excerpt(key)}` value contains `: ` without quotes; Claude Code reads it, but strict YAML "
@@ -151,7 +150,7 @@ def unquoted_colon(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
 
 
 @rule("SKL004")
-def field_missing(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+def skill_field_missing(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
     meta = skill.meta
     if meta is None:
         return
@@ -216,7 +215,7 @@ def _normalize(form: Literal["NFKC", "NFKD"], text: str) -> str:
 
 
 @rule("SKL005")
-def name_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+def skill_name_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
     meta = skill.meta
     if meta is None or "name" not in meta:
         return
@@ -238,7 +237,7 @@ def name_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
 
 
 @rule("SKL006")
-def name_folder_mismatch(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+def skill_name_mismatch(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
     meta = skill.meta
     name = meta.get("name") if meta is not None else None
     if meta is None or not isinstance(name, str) or not name.strip():
@@ -276,7 +275,7 @@ def _bounded_text(skill: SkillFile, key: str, limit: int, fix: str, length_fix: 
 
 
 @rule("SKL007")
-def description_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+def skill_description_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
     yield from _bounded_text(
         skill,
         "description",
@@ -288,13 +287,13 @@ def description_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]
 
 
 @rule("SKL008")
-def compatibility_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+def skill_compatibility_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
     fix = "state the environment the skill needs in 1–500 characters, or remove the field"
     yield from _bounded_text(skill, "compatibility", 500, fix, fix)
 
 
 @rule("SKL009")
-def metadata_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+def skill_metadata_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
     meta = skill.meta
     if meta is None or "metadata" not in meta:
         return
@@ -331,7 +330,7 @@ _LICENSE_FILE = re.compile(r"[^\s]*(?:/|\.(?:txt|md)$|^LICEN[CS]E)", re.I)
 
 
 @rule("SKL010")
-def license_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+def skill_license_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
     meta = skill.meta
     if meta is None or "license" not in meta:
         return
@@ -362,7 +361,7 @@ def _parens_balanced(text: str) -> bool:
 
 
 @rule("SKL011")
-def allowed_tools_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+def skill_allowed_tools_invalid(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
     meta = skill.meta
     if meta is None or "allowed-tools" not in meta:
         return
@@ -393,7 +392,7 @@ def _unknown_fields(meta: PMap) -> list[str]:
 
 
 @rule("SKL012")
-def field_unknown(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+def skill_field_unknown(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
     meta = skill.meta
     if meta is None:
         return
@@ -411,7 +410,7 @@ def field_unknown(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
 
 
 @rule("SKL013")
-def field_nonportable(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+def skill_field_nonportable(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
     meta = skill.meta
     if meta is None:
         return
@@ -443,7 +442,7 @@ def field_nonportable(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
 
 
 @rule("SKL014")
-def body_too_long(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+def skill_too_long(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
     text = skill.source.text
     max_lines, max_tokens = int(ctx.options["max-lines"]), int(ctx.options["max-tokens"])
     if text.count("\n") < max_lines and len(text) <= max_tokens * TOKEN_CHARS:
@@ -483,7 +482,7 @@ def _outside(skill: SkillFile, path: str) -> bool:
 
 
 @rule("SKL015")
-def reference_missing(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+def skill_reference_missing(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
     for ref in skill.references:
         path, fragment = split_target(ref.target)
         if path and _outside(skill, path):
@@ -507,7 +506,7 @@ def reference_missing(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
 
 
 @rule("SKL016")
-def reference_outside(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+def skill_reference_outside(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
     for ref in skill.references:
         path, _ = split_target(ref.target)
         if path and _outside(skill, path):
@@ -523,11 +522,10 @@ def reference_outside(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
 
 
 @rule("SKL017")
-def template_sections(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
-    enf = in_force(ctx, skill.source.repo)  # only where AGENTS.md or `select` asks for the template
-    if enf is None or skill.error is not None:
+def skill_template(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
+    if skill.error is not None:
         return
-    wanted = [str(s) for s in enf.params["sections"]]
+    wanted = [str(s) for s in ctx.options["sections"]]
     if not wanted:
         return
     body = skill.body
@@ -538,12 +536,12 @@ def template_sections(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
     missing = [t for t in wanted if t.lower() not in found]
     if missing:
         names = ", ".join(f"`## {t}`" for t in missing)
-        yield enf.finding(
+        yield Finding(
             f"the portal skill template requires the section{'s' if len(missing) > 1 else ''} {names} "
             f"(in order: {listed}): add {'them' if len(missing) > 1 else 'it'}",
             _line_span(skill, body.headings[0].line if body.headings else skill.body_start),
         )
-    ordered = str(enf.params["ordered-list"]).lower()
+    ordered = str(ctx.options["ordered-list"]).lower()
     last = -1
     for title in wanted:
         index = found.get(title.lower())
@@ -553,15 +551,15 @@ def template_sections(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
         span = _line_span(skill, head.line)
         content = [skill.lines[n] for n in body.section(index) if skill.lines[n].strip()]
         if index < last:
-            yield enf.finding(
+            yield Finding(
                 f"`{title}` is out of order; the portal skill template orders {listed}: move the section "
                 "into that order",
                 span,
             )
         elif not content:
-            yield enf.finding(f"the `{title}` section is empty: write what belongs under it", span)
+            yield Finding(f"the `{title}` section is empty: write what belongs under it", span)
         elif title.lower() == ordered and not any(_ORDERED_ITEM.match(c) for c in content):
-            yield enf.finding(
+            yield Finding(
                 f"`{title}` must be a numbered list, so agents follow it in order: number its items "
                 "`1.`, `2.`, …",
                 span,

@@ -18,7 +18,6 @@ from portal_lint.diagnostic import Finding, Fix, Span, excerpt
 from portal_lint.discover import git_root
 from portal_lint.model import Entity, Repo, posix_rel
 from portal_lint.parse.tree import PMap
-from portal_lint.policy import in_force
 from portal_lint.refs import refs_of
 from portal_lint.registry import RuleContext, rule
 
@@ -48,14 +47,13 @@ def catalog_dir(entity: Entity) -> Path:
 
 @rule("STD001")
 def catalog_info_at_root(repo: Repo, ctx: RuleContext) -> Iterator[Finding]:
-    enf = in_force(ctx, repo)
-    if enf is None or (repo.root / ROOT_CATALOG).is_file():
+    if (repo.root / ROOT_CATALOG).is_file():
         return
     # Catalog files of repositories nested inside this one are theirs, not this one's.
     elsewhere = [p for p in repo.catalog_paths() if git_root(p.parent, repo.root) in (None, repo.root)]
     at_root = [p for p in elsewhere if p.parent == repo.root]
     if at_root:
-        yield enf.finding(
+        yield Finding(
             f"the catalog file is named {at_root[0].name}, but the portal discovers `{ROOT_CATALOG}` "
             f"at the repository root: rename it to {ROOT_CATALOG}",
             Span(0, 0, 0, 0),
@@ -63,18 +61,18 @@ def catalog_info_at_root(repo: Repo, ctx: RuleContext) -> Iterator[Finding]:
         )
     elif elsewhere:
         rel = posix_rel(elsewhere[0], repo.root)
-        yield enf.finding(
+        yield Finding(
             f"there is no {ROOT_CATALOG} at the repository root, only {rel}: move it to the root, or add "
             f"a root {ROOT_CATALOG} holding a Location entity whose `spec.targets` lists ./{rel}",
             Span(0, 0, 0, 0),
             path=rel,
         )
-    elif (enf.standard is not None and enf.standard.source.is_bullet) or any(
+    elif (ctx.standard is not None and ctx.standard.source.is_bullet) or any(
         (repo.root / m).exists() for m in _SERVICE_MARKERS
     ):
         # Without a catalog file anywhere, only a service repository (or a team that wrote the
         # standard down) needs one; a repository of skills or docs does not.
-        yield enf.finding(
+        yield Finding(
             f"this repository has no {ROOT_CATALOG}, so the portal does not know it: create one at the "
             "repository root describing the service (kind: Component, owner, system, lifecycle)",
             Span(0, 0, 0, 0),
@@ -84,13 +82,10 @@ def catalog_info_at_root(repo: Repo, ctx: RuleContext) -> Iterator[Finding]:
 
 @rule("STD002")
 def owner_is_group(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
-    enf = in_force(ctx, entity.file.repo)
-    if enf is None:
-        return
     for use in refs_of(entity):
         target = use.target
         if use.field.key == "owner" and target is not None and target.kind.lower() == "user":
-            yield enf.finding(
+            yield Finding(
                 f"`spec.owner` is the user `{excerpt(use.text)}`, but the portal standard requires a group "
                 f"to own every entity (people move on, teams stay): make the team the owner, e.g. "
                 "`group:default/<team>`, and list the person in that Group's `members`",
@@ -117,16 +112,13 @@ def system_required(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
     spec = entity.spec
     if entity.kind not in SYSTEM_KINDS or spec is None or "system" in spec:
         return
-    enf = in_force(ctx, entity.file.repo)
-    if enf is None:
-        return
     sibling = _sibling_system(entity)
     example = (
         f"`system: {sibling}` (as the other entities of this repository)"
         if sibling
         else "`system: <system-name>`"
     )
-    yield enf.finding(
+    yield Finding(
         f"{entity.kind} `{excerpt(entity.name)}` has no `spec.system`; the portal standard requires every "
         f"Component, API and Resource to name the system it is part of: add {example}",
         entity.raw.key_span("spec"),
@@ -186,17 +178,14 @@ def lifecycle_allowed(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
     value = spec.get("lifecycle")
     if not isinstance(value, str) or not value:
         return  # missing, empty or not a string: the kind schema's finding (CAT)
-    enf = in_force(ctx, entity.file.repo)
-    if enf is None:
-        return
-    allowed: list[str] = list(enf.params["allowed"])
+    allowed: list[str] = list(ctx.options["allowed"])
     if value in allowed:
         return
     span = spec.value_span("lifecycle")
     listed = ", ".join(allowed)
     hint = suggest(value, allowed)
     if hint is None:
-        yield enf.finding(
+        yield Finding(
             f"`spec.lifecycle` is `{excerpt(value)}`, which is not one of the portal's lifecycles "
             f"({listed}): use one of them",
             span,
@@ -204,7 +193,7 @@ def lifecycle_allowed(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
         )
         return
     meant, spelling = hint
-    yield enf.finding(
+    yield Finding(
         f"`spec.lifecycle` is `{excerpt(value)}`, which is not one of the portal's lifecycles ({listed}): "
         f"did you mean `{meant}`?",
         span,
@@ -275,15 +264,12 @@ def scaffolded_from_template(entity: Entity, ctx: RuleContext) -> Iterator[Findi
     ann = in_metadata(entity, "annotations", PMap)
     if ann is not None and any(isinstance(ann.get(k), str) and ann.get(k) for k in TEMPLATE_ANNOTATIONS):
         return
-    enf = in_force(ctx, entity.file.repo)
-    if enf is None:
-        return
     meta = entity.metadata
     if ann is not None and meta is not None:
         span = meta.key_span("annotations")
     else:
         span = entity.raw.key_span("metadata")
-    yield enf.finding(
+    yield Finding(
         f"service `{excerpt(entity.name)}` carries no template provenance (`backstage.io/source-template`); "
         "the portal standard requires services to be scaffolded from the Backstage software template: "
         "create it from the template, or, if it was, add "

@@ -28,7 +28,6 @@ from portal_lint.model import (
 )
 from portal_lint.parse.tree import PMap
 from portal_lint.parse.yaml12 import parse_yaml
-from portal_lint.policy import in_force
 from portal_lint.registry import RuleContext, rule
 
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
@@ -410,14 +409,11 @@ def api_definition_in_api_dir(entity: Entity, ctx: RuleContext) -> Iterator[Find
     d = definition_of(entity)
     if d is None or not (d.inline or (d.key in _resolvers() and isinstance(d.value, str) and d.value)):
         return
-    enf = in_force(ctx, entity.file.repo)
-    if enf is None:
-        return
-    api_dir = str(enf.params["api-dir"]).strip("/")
+    api_dir = str(ctx.options["api-dir"]).strip("/")
     spec_type = entity.spec.get("type") if entity.spec is not None else None
     suggested = f"./{api_dir}/{entity.name}{_EXT_FOR_TYPE.get(str(spec_type), '.yaml')}"
     if d.inline:
-        yield enf.finding(
+        yield Finding(
             f"API `{excerpt(entity.name)}` has its definition inline; the portal standard keeps API "
             f"definitions as files in {api_dir}/: move it to {suggested[2:]} and write "
             f"`definition: {{$text: {suggested}}}`",
@@ -427,7 +423,7 @@ def api_definition_in_api_dir(entity: Entity, ctx: RuleContext) -> Iterator[Find
         return
     target = resolve(entity, d.value)
     if target.url:
-        yield enf.finding(
+        yield Finding(
             f"`{d.key}: {excerpt(d.value)}` reads the definition from a URL (portal-lint never fetches it); "
             f"the portal standard keeps API definitions in this repository's {api_dir}/ folder: "
             f"commit it there and write `{d.key}: {suggested}`",
@@ -441,7 +437,7 @@ def api_definition_in_api_dir(entity: Entity, ctx: RuleContext) -> Iterator[Find
         and not in_api_dir(entity, target.path, api_dir)
     ):
         rel = posix_rel(target.path, entity.file.repo.norm_root)
-        yield enf.finding(
+        yield Finding(
             f"`{d.key}: {excerpt(d.value)}` reads {rel}, outside {api_dir}/; the portal standard keeps API "
             f"definitions in {api_dir}/: move the file to {api_dir}/{target.path.name} and update the path",
             d.span,
@@ -486,10 +482,7 @@ def _broken_catalog_text(repo: Repo) -> str:
 
 @rule("STD005")
 def api_entity_required(repo: Repo, ctx: RuleContext) -> Iterator[Finding]:
-    enf = in_force(ctx, repo)
-    if enf is None:
-        return
-    api_dir = str(enf.params["api-dir"]).strip("/")
+    api_dir = str(ctx.options["api-dir"]).strip("/")
     root = Path(repo.norm_root)
     bases = {repo.norm_root, *(os.path.dirname(os.path.normpath(p)) for p in repo.catalog_paths())}
     folders = {os.path.normpath(os.path.join(b, api_dir)) for b in bases}
@@ -513,7 +506,7 @@ def api_entity_required(repo: Repo, ctx: RuleContext) -> Iterator[Finding]:
         in_file = "catalog-info.yaml" if root_catalog.is_file() else "a catalog-info.yaml"
         ref = "./" + rel
         type_ = info.format
-        yield enf.finding(
+        yield Finding(
             f"{rel} is {FORMAT_NAMES[type_]}, but no API entity's `spec.definition` points at it; the portal "
             f"standard requires an API entity for every API: add one to {in_file} with `spec.type: {type_}` "
             f"and `definition: {{$text: {ref}}}`",

@@ -11,7 +11,7 @@ from portal_lint.registry import RuleContext, rule
 
 
 @rule("YML001")
-def syntax(doc: YamlDoc, ctx: RuleContext) -> Iterator[Finding]:
+def yaml_syntax(doc: YamlDoc, ctx: RuleContext) -> Iterator[Finding]:
     if doc.syntax is not None:
         yield Finding(
             f"YAML syntax error: {doc.syntax.message}; Backstage drops this document "

@@ -26,20 +26,17 @@ from portal_lint.policy import (
 from portal_lint.registry import load_metadata
 
 
-def _rules(names: tuple[str, ...], gated: bool, cfg: Config, enabled: set[str]) -> list[dict[str, Any]]:
-    metas = {m.name: m for m in load_metadata().values()}
+def _rules(codes: tuple[str, ...], gated: bool, cfg: Config, enabled: set[str]) -> list[dict[str, Any]]:
+    metas = load_metadata()
     out = []
-    for name in names:
-        meta = metas.get(name)
-        if meta is None:
-            out.append({"name": name, "code": None, "installed": False})
-            continue
+    for code in codes:
+        meta = metas[code]
+        name = meta.name
         cause = disabled_by_config(cfg, meta.code, enabled)
         out.append(
             {
                 "name": name,
                 "code": meta.code,
-                "installed": True,
                 "severity": cfg.get("severity").get(meta.code)
                 or cfg.get("severity").get(name)
                 or meta.severity,
@@ -58,11 +55,10 @@ def _standard(
     d: StandardDef, src: Source | None, cfg: Config, enabled: set[str], policy: Policy
 ) -> dict[str, Any]:
     params = {}
-    metas = {m.name: m for m in load_metadata().values()}
-    for name in d.switches:
-        meta = metas.get(name)
-        for option in meta.options if meta is not None else {}:
-            assert meta is not None
+    metas = load_metadata()
+    for code in d.switches:
+        meta = metas[code]
+        for option in meta.options:
             value, origin = param_source(cfg, meta, option, policy)
             params[f"{meta.code}.{option}"] = {"value": value, "source": origin.label}
     return {
@@ -114,8 +110,6 @@ def policy_report(root: Path, cfg: Config) -> dict[str, Any]:
 
 
 def _rule_line(rule: dict[str, Any]) -> str:
-    if not rule["installed"]:
-        return f"{rule['name']} (not installed)"
     text = f"{rule['code']} {rule['name']} ({rule['severity']})"
     if rule["disabled_by_config"]:
         text += f" — switched off by config `{rule['disabled_by_config']}` (POL002)"
