@@ -12,7 +12,7 @@ from typing import Any
 
 from portal_lint import config as config_mod
 from portal_lint import registry, suppress
-from portal_lint.diagnostic import SEVERITY_RANK, Diagnostic, Finding, Span
+from portal_lint.diagnostic import Diagnostic, Finding, Result, Span
 from portal_lint.discover import Discovery, Target
 from portal_lint.model import InputError, Repo, SourceFile, posix_rel, read_text
 from portal_lint.parse.yaml12 import SyntaxProblem, YamlDoc
@@ -21,36 +21,6 @@ from portal_lint.registry import Rule, RuleContext
 
 Subject = tuple[str, Any, SourceFile]  # (what rules it is for, the subject, the file it is in)
 Loader = Callable[[Target, "Run"], Iterable[Subject]]
-
-
-class Result:
-    """What a run found. (Plain classes here and in Run: creating a dataclass costs a
-    pre-commit run ~0.6 ms each.)"""
-
-    __slots__ = ("cwd", "diagnostics", "fail_on", "files", "internal_errors", "notices")
-
-    def __init__(
-        self,
-        diagnostics: list[Diagnostic],
-        files: int,
-        notices: list[str] | None = None,
-        internal_errors: list[str] | None = None,
-        fail_on: str = "error",
-        cwd: Path | None = None,
-    ) -> None:
-        self.diagnostics = diagnostics
-        self.files = files
-        self.notices = [] if notices is None else notices  # run-level facts, e.g. checks skipped
-        self.internal_errors = [] if internal_errors is None else internal_errors
-        self.fail_on = fail_on
-        self.cwd = cwd  # what Diagnostic.path is relative to (SARIF derives repository roots from it)
-
-    def count(self, severity: str) -> int:
-        return sum(d.severity == severity for d in self.diagnostics)
-
-    def failed(self, fail_on: str) -> bool:
-        floor = SEVERITY_RANK[fail_on]
-        return any(SEVERITY_RANK[d.severity] >= floor for d in self.diagnostics)
 
 
 class Run:

@@ -20,8 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from portal_lint.diagnostic import Diagnostic, Span
-from portal_lint.engine import Result
+from portal_lint.diagnostic import Diagnostic, Result, Span
 from portal_lint.model import read_scope
 
 MAX_ROUNDS = 5

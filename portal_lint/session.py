@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from portal_lint import config as config_mod
 from portal_lint import engine, live, registry
-from portal_lint.diagnostic import Diagnostic
+from portal_lint.diagnostic import Diagnostic, Result
 from portal_lint.model import read_scope
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ class Workspace:
         overlays: Mapping[Path, str] | None = None,
         select: Sequence[str] = (),
         ignore: Sequence[str] = (),
-    ) -> engine.Result:
+    ) -> Result:
         """Lint files of the workspace (or the in-memory `overlays` standing in for them)."""
         unknown = [t for t in (*select, *ignore) if not registry.lookup(t)]
         if unknown:

@@ -13,7 +13,8 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from portal_lint.engine import Result, lint
+from portal_lint.diagnostic import Result
+from portal_lint.engine import lint
 
 _EXPECT = re.compile(r"expect(-next-line)?:\s*([A-Z]{3}\d{3}(?:\s*,\s*[A-Z]{3}\d{3})*)")
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal_lint.diagnostic import Diagnostic
-from portal_lint.engine import Result, lint
+from portal_lint.diagnostic import Diagnostic, Result
+from portal_lint.engine import lint
 from portal_lint.parse.yaml12 import parse_yaml
 from tests.expectations import lint_repo, make_repo
 

@@ -15,7 +15,7 @@ import pytest
 
 import portal_lint
 from portal_lint import engine, registry
-from portal_lint.diagnostic import Finding
+from portal_lint.diagnostic import Diagnostic, Finding, Result
 from portal_lint.discover import Target
 from portal_lint.engine import Run, Subject
 from portal_lint.parse.yaml12 import parse_yaml
@@ -48,7 +48,7 @@ def _corpus(root: Path, count: int) -> Path:
     return root
 
 
-def _payload(result: engine.Result) -> tuple[list[engine.Diagnostic], list[str], list[str]]:
+def _payload(result: Result) -> tuple[list[Diagnostic], list[str], list[str]]:
     return result.diagnostics, result.notices, result.internal_errors
 
 

@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from portal_lint.diagnostic import Diagnostic
-from portal_lint.engine import Result
+from portal_lint.diagnostic import Diagnostic, Result
 from portal_lint.report import github
 from tests.expectations import make_repo
 from tests.integration_repo import bad_repo, json_findings, run_cli

@@ -9,8 +9,7 @@ from typing import Any
 
 import jsonschema
 
-from portal_lint.diagnostic import Diagnostic, Fix, Related
-from portal_lint.engine import Result
+from portal_lint.diagnostic import Diagnostic, Fix, Related, Result
 from portal_lint.report import json_
 from tests.integration_repo import bad_repo, run_cli
 

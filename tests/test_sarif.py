@@ -17,8 +17,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from portal_lint.diagnostic import Diagnostic, Related
-from portal_lint.engine import Result
+from portal_lint.diagnostic import Diagnostic, Related, Result
 from portal_lint.registry import load_metadata
 from portal_lint.report import sarif
 from tests.expectations import make_repo

@@ -6,7 +6,7 @@ import importlib
 from collections.abc import Callable
 from typing import cast
 
-from portal_lint.engine import Result
+from portal_lint.diagnostic import Result
 
 Formatter = Callable[[Result], str]
 _MODULES = {"text": "text", "json": "json_", "sarif": "sarif", "github": "github"}

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import os
 
-from portal_lint.diagnostic import Diagnostic
-from portal_lint.engine import Result
+from portal_lint.diagnostic import Diagnostic, Result
 from portal_lint.report.text import WORD
 
 ANNOTATIONS_PER_STEP = 10

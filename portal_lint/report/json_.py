@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from portal_lint.diagnostic import Diagnostic
-from portal_lint.engine import Result
+from portal_lint.diagnostic import Diagnostic, Result
 
 VERSION = 1
 

@@ -15,8 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from portal_lint import __version__
-from portal_lint.diagnostic import SEVERITY_RANK, Diagnostic
-from portal_lint.engine import Result
+from portal_lint.diagnostic import SEVERITY_RANK, Diagnostic, Result
 from portal_lint.registry import RuleMeta, load_metadata
 from portal_lint.ruledocs import render_rule
 

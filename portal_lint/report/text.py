@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from portal_lint.diagnostic import Diagnostic
-from portal_lint.engine import Result
+from portal_lint.diagnostic import Diagnostic, Result
 
 # SARIF says `note`; GitHub's problem matchers accept only error|warning|notice.
 WORD = {"error": "error", "warning": "warning", "note": "notice"}
