@@ -15,12 +15,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from portal_lint.markdown import CodeBlock, CodeSpan, Link, MarkdownFile, MdDoc, parse
+from portal_lint.markdown import CodeBlock, CodeSpan, Link, MdDoc, parse
+from portal_lint.markdown_files import MarkdownFile
 from portal_lint.model import InputError, SourceFile, read_text
 
 if TYPE_CHECKING:
     from portal_lint.discover import Target
-    from portal_lint.engine import Run
 
 OVERRIDE_NAME = "AGENTS.override.md"
 CODEX_NAMES = (OVERRIDE_NAME, "AGENTS.md")  # what Codex looks for in each folder, first found wins
@@ -72,9 +72,9 @@ class AgentsFile(MarkdownFile):
         return out
 
 
-def load_agents_subjects(target: Target, run: Run) -> Iterator[tuple[str, Any, SourceFile]]:
-    """Engine loader for kind "agents": one AgentsFile per AGENTS.md-like file."""
-    heading = str(run.config.get("standards-heading") or "")
+def load_agents_subjects(target: Target, heading: str) -> Iterator[tuple[str, Any, SourceFile]]:
+    """Engine loader for kind "agents": one AgentsFile per AGENTS.md-like file, whose section
+    under `heading` (the policy's) the content rules leave alone."""
     try:
         sf = SourceFile(target.path, target.repo, read_text(target.path))
     except InputError as exc:
@@ -84,9 +84,10 @@ def load_agents_subjects(target: Target, run: Run) -> Iterator[tuple[str, Any, S
     yield "agents", AgentsFile(sf, heading), sf
 
 
-def codex_max_bytes(run: Run, root: Path) -> int:
-    """project_doc_max_bytes from the repository's `.codex/config.toml`, else Codex's default."""
-    cache: dict[Path, int] = run.cache.setdefault("agt-codex-max-bytes", {})
+def codex_max_bytes(memo: dict[str, Any], root: Path) -> int:
+    """project_doc_max_bytes from the repository's `.codex/config.toml`, else Codex's default
+    (read once per run: `memo` is the run's)."""
+    cache: dict[Path, int] = memo.setdefault("agt-codex-max-bytes", {})
     if root not in cache:
         cache[root] = CODEX_DEFAULT_MAX_BYTES
         path = root / ".codex" / "config.toml"
@@ -225,10 +226,12 @@ DEFINERS = {
 }
 
 
-def defined(run: Run, definer: Definer, folders: list[Path]) -> tuple[frozenset[str], Path] | None:
+def defined(
+    memo: dict[str, Any], definer: Definer, folders: list[Path]
+) -> tuple[frozenset[str], Path] | None:
     """Names the nearest build file of this kind defines, in `folders` (nearest first), or None
-    when there is none. Read once per run."""
-    cache: dict[Path, tuple[frozenset[str], Path] | None] = run.cache.setdefault(f"agt-{definer.tool}", {})
+    when there is none. Read once per run (`memo` is the run's)."""
+    cache: dict[Path, tuple[frozenset[str], Path] | None] = memo.setdefault(f"agt-{definer.tool}", {})
     for folder in folders:
         if folder not in cache:
             cache[folder] = None

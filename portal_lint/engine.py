@@ -18,6 +18,7 @@ from portal_lint.model import InputError, Repo, SourceFile, posix_rel, read_text
 from portal_lint.parse.yaml12 import SyntaxProblem, YamlDoc
 from portal_lint.policy import Policy, cite, enforcement, policy_for
 from portal_lint.registry import Rule, RuleContext
+from portal_lint.selection import select_rules
 
 Subject = tuple[str, Any, SourceFile]  # (what rules it is for, the subject, the file it is in)
 Loader = Callable[[Target, "Run"], Iterable[Subject]]
@@ -67,13 +68,13 @@ def load_catalog_subjects(target: Target, run: Run) -> Iterable[Subject]:
 def load_skill_subjects(target: Target, run: Run) -> Iterable[Subject]:
     from portal_lint.skills import load_skill_subjects  # Markdown machinery: only when a SKILL.md is linted
 
-    return load_skill_subjects(target, run)
+    return load_skill_subjects(target)
 
 
 def load_agents_subjects(target: Target, run: Run) -> Iterable[Subject]:
     from portal_lint.agents import load_agents_subjects
 
-    return load_agents_subjects(target, run)
+    return load_agents_subjects(target, str(run.config.get("standards-heading") or ""))
 
 
 LOADERS: dict[str, Loader] = {
@@ -89,18 +90,6 @@ KIND_SUBJECTS: dict[str, tuple[str, ...]] = {
     "agents": ("agents",),
     "repo-file": (),
 }
-
-
-def select_rules(cfg: config_mod.Config, select: Sequence[str], ignore: Sequence[str]) -> list[str]:
-    metas = registry.load_metadata()
-    chosen_tokens = list(select) or cfg.get("select")
-    if chosen_tokens:
-        chosen = {c for t in chosen_tokens for c in registry.lookup(t)}
-    else:
-        chosen = {c for c, m in metas.items() if m.enabled}
-    for token in [*cfg.get("ignore"), *ignore]:
-        chosen -= set(registry.lookup(token))
-    return sorted(chosen)
 
 
 def bind(

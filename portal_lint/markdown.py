@@ -21,33 +21,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from portal_lint.diagnostic import Span
-
-if TYPE_CHECKING:
-    from portal_lint.model import SourceFile
-
-
-class MarkdownFile:
-    """Where a Markdown file a check reads (AGENTS.md, SKILL.md) is, and its lines, from the
-    `source` its subclass keeps."""
-
-    source: SourceFile
-
-    @property
-    def path(self) -> Path:
-        return self.source.path
-
-    @property
-    def folder(self) -> Path:
-        return self.source.path.parent
-
-    @property
-    def lines(self) -> list[str]:
-        return self.source.lines
-
 
 # ---------------------------------------------------------------- frontmatter
 
@@ -180,22 +156,6 @@ def split_target(target: str) -> tuple[str, str]:
 def anchor_missing(anchors: frozenset[str] | None, fragment: str) -> bool:
     """Whether `#fragment` names no anchor (GitHub matches fragments case-insensitively)."""
     return bool(fragment) and anchors is not None and fragment.lower() not in anchors
-
-
-def file_anchors(path: Path, cache: dict[str, Any], *, full: bool) -> frozenset[str] | None:
-    """Anchors of a linked Markdown file, read once per run (`cache` is the run's cache); None
-    when it cannot be read. `full` reads it with markdown-it, else with the line scanner."""
-    from portal_lint.model import InputError, read_text
-
-    seen: dict[tuple[Path, bool], frozenset[str] | None] = cache.setdefault("markdown-anchors", {})
-    key = (path, full)
-    if key not in seen:
-        try:
-            text = read_text(path)
-            seen[key] = (parse(text) if full else scan(text.split("\n"))).anchors
-        except InputError:
-            seen[key] = None
-    return seen[key]
 
 
 # ---------------------------------------------------------------- GitHub anchors

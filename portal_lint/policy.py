@@ -477,7 +477,7 @@ def config_selects(cfg: Config, meta: RuleMeta, also: tuple[str, ...] = ()) -> b
 
 def disabled_by_config(cfg: Config, code: str, enabled: set[str]) -> tuple[str, str] | None:
     """(config key, token) that keeps `code` from running, or None when config does not.
-    `enabled` is what config selects (engine.select_rules without command-line flags)."""
+    `enabled` is what config selects (selection.select_rules without command-line flags)."""
     for token in cfg.get("ignore"):
         if code in lookup(token):
             return "ignore", token

@@ -17,14 +17,14 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from portal_lint.diagnostic import Span
-from portal_lint.markdown import Frontmatter, MarkdownFile, MdDoc, is_external, scan, split_frontmatter
+from portal_lint.markdown import Frontmatter, MdDoc, is_external, scan, split_frontmatter
+from portal_lint.markdown_files import MarkdownFile
 from portal_lint.model import InputError, SourceFile, read_text
 from portal_lint.parse.tree import PMap
 from portal_lint.parse.yaml12 import YamlDoc, parse_yaml
 
 if TYPE_CHECKING:
     from portal_lint.discover import Target
-    from portal_lint.engine import Run
 
 SPEC_FIELDS = ("name", "description", "license", "compatibility", "metadata", "allowed-tools")
 # Fields Claude Code documents for skills beyond the specification (agnix 0.59.3's allowlist).
@@ -162,7 +162,7 @@ def load_skill(sf: SourceFile) -> SkillFile:
     return skill
 
 
-def load_skill_subjects(target: Target, run: Run) -> Iterator[tuple[str, Any, SourceFile]]:
+def load_skill_subjects(target: Target) -> Iterator[tuple[str, Any, SourceFile]]:
     """Engine loader for kind "skill": one SkillFile per SKILL.md."""
     try:
         sf = SourceFile(target.path, target.repo, read_text(target.path))

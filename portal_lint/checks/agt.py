@@ -21,11 +21,11 @@ from portal_lint.diagnostic import Finding, Span, excerpt
 from portal_lint.markdown import (
     MARKDOWN_SUFFIXES,
     anchor_missing,
-    file_anchors,
     is_external,
     line_span,
     split_target,
 )
+from portal_lint.markdown_files import file_anchors
 from portal_lint.model import SKIP_DIRS, InputError, posix_rel, read_text, walk
 from portal_lint.registry import RuleContext, rule
 
@@ -87,7 +87,7 @@ def agents_too_large(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding]:
     ):
         return  # Codex does not read this file (AGT007, AGT008 say why)
     option = ctx.options["max-bytes"]
-    limit = int(option) if option is not None else codex_max_bytes(ctx.run, agents.source.repo.root)
+    limit = int(option) if option is not None else codex_max_bytes(ctx.run.cache, agents.source.repo.root)
     if limit == 0:
         return  # Codex is told to read no project docs at all
     ancestors = [p for f in reversed(agents.folders_up()[1:]) if (p := _codex_pick(f)) is not None]
@@ -346,7 +346,7 @@ def agents_command_undefined(agents: AgentsFile, ctx: RuleContext) -> Iterator[F
     for text, line, col in _shell_lines(agents):
         for cmd in commands_in(text, col):
             definer = DEFINERS[cmd.tool]
-            got = defined(ctx.run, definer, folders)
+            got = defined(ctx.run.cache, definer, folders)
             span = Span(line, cmd.col, line, cmd.col + len(cmd.name))
             if got is None:
                 if cmd.tool == "python":

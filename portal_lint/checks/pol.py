@@ -11,6 +11,7 @@ from portal_lint.diagnostic import Finding, Span, excerpt
 from portal_lint.model import InputError, Repo, posix_rel, read_text
 from portal_lint.policy import disabled_by_config, policy_for
 from portal_lint.registry import RuleContext, load_metadata, rule
+from portal_lint.selection import select_rules
 from portal_lint.suppress import Suppressions
 
 
@@ -62,8 +63,6 @@ def _token_span(text: str, key: str, token: str) -> Span:
 
 @rule("POL002")
 def required_rule_disabled(repo: Repo, ctx: RuleContext) -> Iterator[Finding]:
-    from portal_lint.engine import select_rules  # the engine imports checks; import at call time
-
     policy = policy_for(ctx.run, repo)
     cfg: Config = ctx.run.config
     if not policy.bullets or cfg.source == "defaults":

@@ -24,6 +24,7 @@ from portal_lint.policy import (
     param_source,
 )
 from portal_lint.registry import load_metadata
+from portal_lint.selection import select_rules
 
 
 def _rules(codes: tuple[str, ...], gated: bool, cfg: Config, enabled: set[str]) -> list[dict[str, Any]]:
@@ -74,8 +75,6 @@ def _standard(
 
 def policy_report(root: Path, cfg: Config) -> dict[str, Any]:
     """The policy in force for the repository at `root`, as `portal-lint policy --format json` prints it."""
-    from portal_lint.engine import select_rules
-
     policy = load_policy(root, cfg)
     enabled = set(select_rules(cfg, (), ()))
     by_key = {d.key: d for d in STANDARDS}
