@@ -1,6 +1,6 @@
 """AGENTS.md as the AGT rules see it, plus what the repository defines for its commands to use.
 
-The Markdown is parsed with markdown-it (see `portal_lint.markdown`) on first use. The
+The Markdown is parsed with markdown-it (see `portal_lint.parse.markdown`) on first use. The
 section named by `standards-heading` belongs to the policy rules (POL), so the content
 rules here see links, code spans and code blocks outside it only.
 """
@@ -15,9 +15,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from portal_lint.markdown import CodeBlock, CodeSpan, Link, MdDoc, parse
 from portal_lint.markdown_files import MarkdownFile
 from portal_lint.model import InputError, SourceFile, read_text
+from portal_lint.parse.markdown import CodeBlock, CodeSpan, Link, MdDoc, parse
 
 if TYPE_CHECKING:
     from portal_lint.discover import Target

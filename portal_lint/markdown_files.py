@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from portal_lint.markdown import parse, scan
 from portal_lint.model import InputError, SourceFile, read_text
+from portal_lint.parse.markdown import parse, scan
 
 
 class MarkdownFile:

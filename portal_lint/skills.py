@@ -17,9 +17,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from portal_lint.diagnostic import Span
-from portal_lint.markdown import Frontmatter, MdDoc, is_external, scan, split_frontmatter
 from portal_lint.markdown_files import MarkdownFile
 from portal_lint.model import InputError, SourceFile, read_text
+from portal_lint.parse.markdown import Frontmatter, MdDoc, is_external, scan, split_frontmatter
 from portal_lint.parse.tree import PMap
 from portal_lint.parse.yaml12 import YamlDoc, parse_yaml
 

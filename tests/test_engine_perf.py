@@ -134,7 +134,7 @@ HEAVY = (
     "httpx",
     "ruamel",
     "markdown_it",
-    "portal_lint.markdown",
+    "portal_lint.parse.markdown",
     "portal_lint.agents",
     "portal_lint.skills",
     "portal_lint.checks.agt",

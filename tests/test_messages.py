@@ -12,7 +12,7 @@ import pytest
 
 from portal_lint.diagnostic import Diagnostic
 from portal_lint.engine import lint
-from portal_lint.markdown import github_slugs
+from portal_lint.parse.markdown import github_slugs
 from portal_lint.registry import RuleMeta, load_metadata
 from portal_lint.report.text import line_of
 from tests.expectations import expectations

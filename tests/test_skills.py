@@ -14,7 +14,7 @@ import pytest
 
 from portal_lint.config import ConfigError
 from portal_lint.engine import lint
-from portal_lint.markdown import github_slugs, parse, scan, split_frontmatter
+from portal_lint.parse.markdown import github_slugs, parse, scan, split_frontmatter
 from tests.expectations import lint_repo, make_repo
 
 DESC = "Fill in PDF forms with the bundled script. Use when the user asks to complete a PDF form."

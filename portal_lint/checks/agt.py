@@ -18,15 +18,15 @@ from portal_lint.agents import (
     normalize,
 )
 from portal_lint.diagnostic import Finding, Span, excerpt
-from portal_lint.markdown import (
+from portal_lint.markdown_files import file_anchors
+from portal_lint.model import SKIP_DIRS, InputError, posix_rel, read_text, walk
+from portal_lint.parse.markdown import (
     MARKDOWN_SUFFIXES,
     anchor_missing,
     is_external,
     line_span,
     split_target,
 )
-from portal_lint.markdown_files import file_anchors
-from portal_lint.model import SKIP_DIRS, InputError, posix_rel, read_text, walk
 from portal_lint.registry import RuleContext, rule
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from portal_lint.diagnostic import Finding, Fix, Span, excerpt
-from portal_lint.markdown import MARKDOWN_SUFFIXES, anchor_missing, line_span, split_target
 from portal_lint.markdown_files import file_anchors
+from portal_lint.parse.markdown import MARKDOWN_SUFFIXES, anchor_missing, line_span, split_target
 from portal_lint.parse.tree import PMap, PSeq
 from portal_lint.registry import RuleContext, rule
 from portal_lint.skills import CLAUDE_FIELDS, SPEC_FIELDS, SkillFile
