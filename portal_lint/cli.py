@@ -9,7 +9,6 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
-from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
@@ -37,40 +36,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mcp": ("portal_lint.commands.mcp:main", "MCP server (stdio) for coding agents"),
     "lsp": ("portal_lint.commands.lsp:main", "language server (stdio) for editors"),
 }
-
-
-@cache
-def _parser_class() -> type[argparse.ArgumentParser]:
-    import argparse
-    import difflib
-    import re
-
-    class Parser(argparse.ArgumentParser):
-        """argparse with one-line usage errors: what is wrong, a close match for a misspelt option,
-        and where the help is, instead of the whole usage block above the message."""
-
-        def error(self, message: str) -> NoReturn:
-            hint = ""
-            unknown = re.match(r"unrecognized arguments: (-\S+)", message)
-            if unknown:
-                options = [o for a in self._actions for o in a.option_strings if o.startswith("--")]
-                close = difflib.get_close_matches(unknown.group(1).split("=")[0], options, n=1)
-                hint = f" (did you mean {close[0]}?)" if close else ""
-            self.exit(2, f"{self.prog}: error: {message}{hint}; see `{self.prog} --help`\n")
-
-    return Parser
-
-
-if TYPE_CHECKING:
-    Parser = _parser_class()
-else:
-
-    def __getattr__(name: str) -> Any:
-        """`Parser` (the commands' argparse class) is made on first use: argparse and building a
-        parser cost a pre-commit run ~6 ms, and a plain `portal-lint FILE...` needs neither."""
-        if name == "Parser":
-            return _parser_class()
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class _Option(NamedTuple):
@@ -148,7 +113,9 @@ def _options() -> tuple[_Option, ...]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _parser_class()(
+    from portal_lint.commands import Parser
+
+    p = Parser(
         prog="portal-lint",
         description="Lint catalog-info.yaml, AGENTS.md and SKILL.md against Backstage and your portal's "
         "standards.",

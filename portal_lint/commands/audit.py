@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 
 from portal_lint import live
 from portal_lint.catalog import CatalogError
-from portal_lint.cli import Parser
+from portal_lint.commands import Parser
 from portal_lint.commands.catalog import add_catalog_arguments, open_catalog
 from portal_lint.registry import load_metadata
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from portal_lint import live
 from portal_lint.catalog import CatalogError
-from portal_lint.cli import Parser
+from portal_lint.commands import Parser
 
 if TYPE_CHECKING:
     from portal_lint.catalog.client import CatalogClient

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from portal_lint.cli import Parser
+from portal_lint.commands import Parser
 from portal_lint.config import Config, ConfigError, load
 from portal_lint.discover import git_root
 from portal_lint.policy import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from portal_lint.cli import Parser
+from portal_lint.commands import Parser
 from portal_lint.registry import load_metadata, lookup
 from portal_lint.ruledocs import render_rule
 

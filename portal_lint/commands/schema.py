@@ -17,7 +17,7 @@ from typing import Any
 
 from portal_lint.checks import _fields as f
 from portal_lint.checks import _schema as s
-from portal_lint.cli import Parser
+from portal_lint.commands import Parser
 
 SCHEMA_ID = "https://github.com/portal-lint/portal-lint/catalog-info.schema.json"
 # The portal standard: "Lifecycle values: production | experimental | deprecated."
