@@ -13,7 +13,6 @@ and only ever handed to the HTTP client: no tool result carries it.
 from __future__ import annotations
 
 import difflib
-import importlib
 import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -387,12 +386,7 @@ def _defined_in(ws: Workspace, ref: str) -> list[str]:
 
 
 def _policy(ws: Workspace) -> PolicyReport:
-    try:
-        policy_report = importlib.import_module("portal_lint.commands.policy").policy_report
-    except (ImportError, AttributeError):
-        raise WorkspaceError(
-            "this version of portal-lint cannot report its policy (no `portal-lint policy`)"
-        ) from None
+    from portal_lint.commands.policy import policy_report
     from portal_lint.model import read_scope
 
     cfg = ws.config()

@@ -3,8 +3,12 @@ are enough for a new rule to be bound, to fire at the marked line and to be docu
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -118,3 +122,52 @@ def test_a_new_rule_is_bound_selectable_and_documented(throwaway_rule: registry.
 def test_the_throwaway_rule_is_gone_afterwards() -> None:
     assert "TST001" not in registry.load_metadata()
     assert "TST001" not in registry.all_rules()
+
+
+# --------------------------------------------------------------------------- the layers
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _contract_rows() -> list[set[str]]:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    (layers,) = [c for c in pyproject["tool"]["importlinter"]["contracts"] if c["type"] == "layers"]
+    return [{m.strip().removeprefix("portal_lint.") for m in row.split(":")} for row in layers["layers"]]
+
+
+def _diagram_rows() -> list[set[str]]:
+    doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    block = doc.split("```\n", 2)[1]
+    rows = [re.split(r"\s{2,}", line.strip())[-1] for line in block.splitlines()]
+    return [{m.strip().removesuffix("/*").replace("/", ".") for m in row.split(",")} for row in rows]
+
+
+def test_the_diagram_is_the_import_contract() -> None:
+    assert _diagram_rows() == _contract_rows()
+
+
+def test_every_module_sits_in_a_layer() -> None:
+    placed = set().union(*_contract_rows())
+    package = ROOT / "portal_lint"
+    tops = {p.stem for p in package.glob("*.py")} | {p.parent.name for p in package.glob("*/__init__.py")}
+    assert tops - {"__init__"} == placed
+
+
+def _lint_imports(cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`lint-imports` as scripts/test.sh runs it, on the package in `cwd`."""
+    command = Path(sys.executable).parent / "lint-imports"
+    env = {**os.environ, "PYTHONPATH": str(cwd)}
+    return subprocess.run([command, "--no-cache"], cwd=cwd, env=env, capture_output=True, text=True)
+
+
+def test_an_import_upwards_fails_the_layer_check(tmp_path: Path) -> None:
+    # A copy of the package in which the YAML tree imports the engine.
+    package = tmp_path / "portal_lint"
+    shutil.copytree(ROOT / "portal_lint", package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    assert _lint_imports(tmp_path).returncode == 0
+    tree = package / "parse" / "tree.py"
+    tree.write_text(tree.read_text(encoding="utf-8") + "\nfrom portal_lint import engine\n")
+    broken = _lint_imports(tmp_path)
+    assert broken.returncode == 1
+    assert "portal_lint.parse.tree -> portal_lint.engine" in broken.stdout
