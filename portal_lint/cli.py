@@ -243,24 +243,24 @@ def lint_main(argv: Sequence[str]) -> int:
     from portal_lint import live
 
     try:
-        cfg = engine.find_config(args.paths, Path.cwd(), args.root, args.config)
-        catalog = live.settings(
-            cfg,
-            base=live.config_base(cfg, Path.cwd()).absolute(),
+        linter = engine.Linter.for_paths(
+            args.paths,
+            cwd=Path.cwd(),
+            root=args.root,
+            config_path=args.config,
             url=args.catalog_url,
             snapshot=args.snapshot,
             location=args.location,
             ca=args.catalog_ca,
             require=args.require_catalog,
         )
-        setup_notices: list[str] = []
-        index = live.build_index(catalog, setup_notices)
     except (ConfigError, UsageError, live.LiveError) as exc:
         print(f"portal-lint: {exc}", file=sys.stderr)
         return 2
+    require = linter.catalog.require
 
     def lint_once() -> Any:
-        return engine.lint(args.paths, cfg=cfg, root=args.root, select=select, ignore=ignore, index=index)
+        return linter.lint(args.paths, select=select, ignore=ignore)
 
     diff: tuple[str, int] | None = None  # --fix --diff: what is printed instead of a report, and its code
     try:
@@ -281,15 +281,13 @@ def lint_main(argv: Sequence[str]) -> int:
         print(f"portal-lint: {exc}", file=sys.stderr)
         return 2
     finally:
-        failure = live.catalog_failure(index, catalog.require)
-        live.close(index)
+        failure = linter.close()
     if failure is not None:
-        level = "error" if catalog.require else "warning"
+        level = "error" if require else "warning"
         print(f"portal-lint: {level}: {failure}", file=sys.stderr)
     if diff is not None:
         sys.stdout.write(diff[0])
-        return 2 if failure is not None and catalog.require else diff[1]
-    result.notices[:0] = [n for n in setup_notices if n not in result.notices]
+        return 2 if failure is not None and require else diff[1]
     for err in result.internal_errors:
         print(f"portal-lint: {err} (please report this bug)", file=sys.stderr)
     from portal_lint.report.text import use_color
@@ -302,7 +300,7 @@ def lint_main(argv: Sequence[str]) -> int:
         sys.stdout.write(out)
     for fmt, path in reports:
         path.write_text(_rendered(fmt, result, color=False), encoding="utf-8")
-    if failure is not None and catalog.require:
+    if failure is not None and require:
         return 2
     fail_on = LEVEL_WORDS[args.fail_on] if args.fail_on else result.fail_on
     return 1 if result.failed(fail_on) else 0

@@ -8,10 +8,10 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from portal_lint import config as config_mod
-from portal_lint import registry, suppress
+from portal_lint import live, registry, suppress
 from portal_lint.diagnostic import Diagnostic, Finding, Result, Span
 from portal_lint.discover import Discovery, Target
 from portal_lint.model import InputError, Repo, SourceFile, posix_rel, read_text
@@ -19,6 +19,10 @@ from portal_lint.parse.yaml12 import SyntaxProblem, YamlDoc
 from portal_lint.policy import Policy, cite, enforcement, policy_for
 from portal_lint.registry import Rule, RuleContext
 from portal_lint.selection import select_rules
+
+if TYPE_CHECKING:
+    from portal_lint.catalog import CatalogError
+    from portal_lint.catalog.index import EntityIndex
 
 Subject = tuple[str, Any, SourceFile]  # (what rules it is for, the subject, the file it is in)
 Loader = Callable[[Target, "Run"], Iterable[Subject]]
@@ -235,6 +239,73 @@ def find_config(
     return config_mod.load(git_root(base) or base, config_path)
 
 
+class Linter:
+    """Lints with one config and one catalog: the CLI (and so the pre-commit hooks) and the
+    servers' workspace lint through one. It holds the config in force, makes the catalog index
+    once and closes it once, and gives every result the notices of setting them up."""
+
+    def __init__(
+        self,
+        cfg: config_mod.Config,
+        catalog: live.CatalogSettings,
+        *,
+        cwd: Path,
+        root: Path | None = None,
+        offline: bool = False,
+        load: live.SnapshotLoader | None = None,
+    ) -> None:
+        """`offline` (the servers): the snapshot alone, never the network, and a snapshot that
+        cannot be read is a notice; else settings that cannot work raise `live.LiveError`.
+        `load` reads the snapshot (the servers keep it parsed between runs)."""
+        self.cfg, self.catalog, self.cwd, self.root = cfg, catalog, cwd, root
+        self.notices: list[str] = []
+        if offline:
+            self.index: EntityIndex | None = live.offline_index(catalog, self.notices, load=load)
+        else:
+            self.index = live.build_index(catalog, self.notices, load=load)
+
+    @classmethod
+    def for_paths(
+        cls,
+        paths: Sequence[str],
+        *,
+        cwd: Path,
+        root: Path | None = None,
+        config_path: Path | None = None,
+        url: str | None = None,
+        snapshot: Path | None = None,
+        location: str | None = None,
+        ca: Path | None = None,
+        require: bool = False,
+    ) -> Linter:
+        """The linter for a command line: the config at the repository root of `paths` (or
+        `config_path`), the catalog from the flags, then the environment, then that config."""
+        cfg = find_config(paths, cwd, root, config_path)
+        catalog = live.settings(
+            cfg,
+            base=live.config_base(cfg, cwd).absolute(),
+            url=url,
+            snapshot=snapshot,
+            location=location,
+            ca=ca,
+            require=require,
+        )
+        return cls(cfg, catalog, cwd=cwd, root=root)
+
+    def lint(self, paths: Sequence[str], *, select: Sequence[str] = (), ignore: Sequence[str] = ()) -> Result:
+        result = lint(
+            paths, cwd=self.cwd, cfg=self.cfg, root=self.root, select=select, ignore=ignore, index=self.index
+        )
+        result.notices[:0] = [n for n in self.notices if n not in result.notices]
+        return result
+
+    def close(self) -> CatalogError | None:
+        """Close the catalog, and say why the live catalog failed during the runs, if it did."""
+        failure = live.catalog_failure(self.index, self.catalog.require)
+        live.close(self.index)
+        return failure
+
+
 def lint(
     paths: Sequence[str] = (),
     *,
@@ -257,6 +328,10 @@ def lint(
     if cfg is None:
         cfg = find_config(paths, cwd, root, config_path)
     run = Run(cwd, cfg, {}, index=index, strict=strict, select=tuple(select))
+    if index is None:  # the snapshot the config names, if any; never the network
+        offline = live.settings(cfg, base=live.config_base(cfg, cwd), env={})
+        if offline.snapshot is not None:
+            run.index = live.offline_index(offline, run.notices)
     with _quiet_gc():
         files, parts = _lint_run(
             run,

@@ -266,21 +266,6 @@ def _str(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def index_of(run: Any) -> EntityIndex | None:
-    """The run's index; for library and test runs without one, the snapshot the config names
-    (never the network: only the CLI and the audit reach the live catalog)."""
-    if run.index is not None:
-        index: EntityIndex = run.index
-        return index
-    if "live-config-index" not in run.cache:
-        cfg = run.config
-        offline = settings(cfg, base=config_base(cfg, run.cwd), env={})
-        given = offline.snapshot is not None
-        run.cache["live-config-index"] = offline_index(offline, run.notices) if given else None
-    cached: EntityIndex | None = run.cache["live-config-index"]
-    return cached
-
-
 def lookups(run: Any, repo: Repo) -> Lookups | None:
     """One batched lookup of every ref the repository's entities use, memoised per run.
 
@@ -291,7 +276,7 @@ def lookups(run: Any, repo: Repo) -> Lookups | None:
     if key in run.cache:
         got: Lookups | None = run.cache[key]
         return got
-    index = index_of(run)
+    index: EntityIndex | None = run.index
     result: Lookups | None = None
     if index is None:
         run.notice(
@@ -327,7 +312,7 @@ def location_of(run: Any, entity: Entity) -> str | None:
     repo = entity.file.repo
     key = f"live-location:{repo.root}"
     if key not in run.cache:
-        index = index_of(run)
+        index: EntityIndex | None = run.index
         given = (index.location if index is not None else None) or run.config.get("location")
         run.cache[key] = given or git_location(repo.root)
     base: str | None = run.cache[key]

@@ -93,10 +93,6 @@ class Workspace:
         (`portal-lint mcp --snapshot`) wins over the config's."""
         return live.settings(cfg, base=live.config_base(cfg, self.root), url=url, snapshot=self.snapshot_path)
 
-    def offline_index(self, cfg: config_mod.Config, notices: list[str]) -> EntityIndex:
-        """The entity index for linting: the snapshot if one is configured, never the network."""
-        return live.offline_index(self.catalog(cfg), notices, load=self._snapshots)
-
     def live_index(
         self, cfg: config_mod.Config, notices: list[str], *, url: str | None, timeout: float, retries: int
     ) -> EntityIndex | None:
@@ -124,25 +120,24 @@ class Workspace:
                 "(name-invalid) or families (CAT)"
             )
         cfg = self.config()
-        notices: list[str] = []
-        index = self.offline_index(cfg, notices)
+        # The snapshot only: an editor never waits on the network while the user types.
+        linter = engine.Linter(
+            cfg,
+            self.catalog(cfg),
+            cwd=self.root,
+            root=self.root if self.confined else None,
+            offline=True,
+            load=self._snapshots,
+        )
         from portal_lint.discover import UsageError
 
         with read_scope(overlays, confine=self.readable(cfg) if self.confined else None):
             try:
-                result = engine.lint(
-                    [str(p) for p in paths],
-                    cwd=self.root,
-                    cfg=cfg,
-                    root=self.root if self.confined else None,
-                    select=select,
-                    ignore=ignore,
-                    index=index,
-                )
+                return linter.lint([str(p) for p in paths], select=select, ignore=ignore)
             except UsageError as exc:
                 raise WorkspaceError(str(exc)) from None
-        result.notices[:0] = [n for n in notices if n not in result.notices]
-        return result
+            finally:
+                linter.close()
 
     def absolute(self, d: Diagnostic) -> Path:
         """The file a diagnostic is in (its path is relative to the root when below it)."""
