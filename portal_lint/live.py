@@ -222,8 +222,8 @@ class Lookups(NamedTuple):
 
 
 def checkable_target(use: RefUse) -> str | None:
-    """The lower-cased ref an existence check should look up; None when REF001–003 already
-    say this reference is broken (one root cause, one finding)."""
+    """The lower-cased ref an existence check should look up; None when REF001–003 or REF005
+    already say this reference is broken (one root cause, one finding)."""
     target = use.target
     written = use.written
     if target is None or written is None or format_problem(written) is not None:

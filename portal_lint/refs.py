@@ -222,6 +222,15 @@ class RefUse:
         return got if isinstance(got, EntityRef) else None
 
 
+def unmatchable(use: RefUse) -> str | None:
+    """Why a reference that parses can name no entity (a written part breaks catalog-model's
+    formats: Backstage ingests it, the relation never resolves), or None."""
+    written = use.written
+    if written is None or not isinstance(use.parsed, EntityRef):
+        return None
+    return format_problem(written)
+
+
 _REFS = "refs"  # the entity memo's key for its uses
 
 

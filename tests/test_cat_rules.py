@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -150,7 +151,7 @@ def test_a_key_indented_too_little_is_one_finding(tmp_path: Path) -> None:
     assert (d.line, d.code) == (9, "CAT001") and "move it under `spec:`" in d.message
 
 
-def test_placeholders_count_as_the_strings_they_become(tmp_path: Path) -> None:
+def test_placeholders_count_as_what_they_read(tmp_path: Path) -> None:
     api = """\
 apiVersion: backstage.io/v1alpha1
 kind: API
@@ -164,15 +165,33 @@ spec:
   owner: group:default/team-payments
   system: commerce
   definition:
-    $yaml: ./api/openapi.yaml
+    $text: ./api/openapi.yaml
 """
-    assert findings(tmp_path, api) == []
-    broken = api.replace("$yaml: ./api/openapi.yaml", "$ref: ./api/openapi.yaml")
-    [d] = findings(tmp_path / "b", broken)
+    files = {"README.md": "Payments\n", "api/openapi.yaml": "openapi: 3.0.0\n"}
+    assert findings(tmp_path, api, **files) == []
+    broken = api.replace("$text: ./api/openapi.yaml", "$ref: ./api/openapi.yaml")
+    [d] = findings(tmp_path / "b", broken, **files)
     assert (d.line, d.code) == (12, "CAT013") and "`$ref` is not a placeholder" in d.message
+    # $yaml reads a mapping, and the API schema wants a string: Backstage rejects it.
+    [d] = findings(
+        tmp_path / "c", api.replace("$text: ./api/openapi.yaml", "$yaml: ./api/openapi.yaml"), **files
+    )
+    assert (d.line, d.code) == (12, "CAT013") and "what `$yaml: ./api/openapi.yaml` reads" in d.message
+    [d] = findings(tmp_path / "d", api, **{"api/openapi.yaml": "openapi: 3.0.0\n"})
+    assert (d.line, d.code) == (6, "CAT008") and "does not exist" in d.message
 
 
-def test_an_mcp_server_api_needs_remotes_not_a_definition(tmp_path: Path) -> None:
+@pytest.mark.parametrize("value", ["", "''", "0", "false", ".nan", "~"])
+def test_falsy_annotations_are_an_empty_mapping_to_the_catalog(tmp_path: Path, value: str) -> None:
+    """The file reader takes `annotations || {}`; only a string or a list is refused."""
+    text = COMPONENT.replace("  name: payments\n", f"  name: payments\n  annotations: {value}\n")
+    assert findings(tmp_path, text) == []
+    [d] = findings(tmp_path / "b", text.replace(f"annotations: {value}", "annotations: x"))
+    assert d.code == "CAT008"
+
+
+def test_an_mcp_server_api_needs_a_definition_not_remotes(tmp_path: Path) -> None:
+    """catalog-backend 4.0.5 checks every API against the plain API schema."""
     api = """\
 apiVersion: backstage.io/v1alpha1
 kind: API
@@ -182,19 +201,23 @@ spec:
   type: mcp-server
   lifecycle: experimental
   owner: group:default/team-payments
+  system: commerce
   remotes:
     - type: streamable-http
       url: https://mcp.example.com/payments
 """
-    assert findings(tmp_path, api) == []
-    [d] = findings(tmp_path / "b", api.split("  remotes:")[0])
-    assert d.code == "CAT012" and "`spec.remotes` is missing" in d.message
+    [d] = findings(tmp_path, api)
+    assert d.code == "CAT012" and "`spec.definition` is missing" in d.message
+    assert findings(tmp_path / "b", api.split("  remotes:")[0] + "  definition: MCP server\n") == []
 
 
-def test_an_unmerged_merge_key_is_not_also_a_missing_field(tmp_path: Path) -> None:
+def test_an_unmerged_merge_key_leaves_its_fields_missing(tmp_path: Path) -> None:
+    """Backstage does not merge `<<`: the fields it meant to bring in are missing, as it sees them."""
     text = COMPONENT.replace("  type: service\n", "  <<: {type: service}\n")
     result = lint_repo(make_repo(tmp_path, {"catalog-info.yaml": text}))
-    assert [d.code for d in result.diagnostics] == ["YML003"]
+    assert sorted(d.code for d in result.diagnostics) == ["CAT012", "YML003"]
+    [missing] = [d for d in result.diagnostics if d.code == "CAT012"]
+    assert "`spec.type` is missing" in missing.message
 
 
 def test_duplicates_name_the_first_definition(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
-"""portal-lint against the real Backstage server, offline: the server's recorded verdicts on
-thousands of generated entities, and its parser's readings of thousands of YAML texts
-(tests/differential/), replayed through portal-lint.
+"""portal-lint against Backstage, offline: the judge's recorded verdicts (Backstage's own
+packages and a running backend, tests/differential/judge.js) on thousands of generated
+entities and on whole catalog files, and its parser's readings of thousands of YAML texts,
+replayed through portal-lint.
 
 The live counterpart, which asks the running backend again, is
 tests/live/test_differential_live.py; docs/trust.md explains both.
@@ -17,7 +18,8 @@ import pytest
 from tests.differential import compare, generate, yaml_level
 
 TABLE = compare.load_table()
-BATCH = generate.entities()
+BATCH = generate.cases()
+ENTITIES = generate.entities()
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +27,7 @@ def rows() -> list[compare.Row]:
     return compare.rows(TABLE, BATCH)
 
 
-def test_the_recorded_verdicts_are_for_these_entities() -> None:
+def test_the_recorded_verdicts_are_for_these_cases() -> None:
     missing = compare.stale(TABLE, BATCH)
     assert not missing, f"{len(missing)} stale, e.g. {missing[:3]}: run python -m tests.differential.record"
 
@@ -76,14 +78,25 @@ def test_every_documented_yaml_difference_still_occurs(yaml_rows: list[yaml_leve
 
 
 def test_the_generator_is_deterministic_and_covers_every_kind() -> None:
-    again = generate.entities()
+    again = generate.cases()
     assert list(again) == list(BATCH)
-    assert all(generate.digest(again[k]) == generate.digest(v) for k, v in BATCH.items())
-    assert len(BATCH) >= 2000
-    kinds = {k.split("/")[0] for k in BATCH if not k.startswith("combo/")}
+    assert all(generate.case_digest(again[k]) == generate.case_digest(v) for k, v in BATCH.items())
+    assert len(ENTITIES) >= 2000
+    kinds = {k.split("/")[0] for k in ENTITIES if not k.startswith("combo/")}
     assert kinds == set(generate.BASES)
     valid = sum(v["valid"] for v in TABLE.values())
     assert 0.1 < valid / len(TABLE) < 0.9, "the corpus should hold both verdicts in numbers"
+
+
+def test_every_whole_file_class_has_cases_of_both_verdicts() -> None:
+    """Each class of the issue (keys in case, merge keys, aliases, comments, tags, YAML 1.1,
+    escapes, references, annotations, duplicates, mcp-server APIs, placeholders) is judged."""
+    verdicts: dict[str, set[bool]] = {}
+    for key in generate.file_cases():
+        verdicts.setdefault(key.split("/")[1], set()).add(bool(TABLE[key]["valid"]))
+    assert len(verdicts) >= 12
+    for group in ("case", "merge", "alias", "comment", "tag", "yaml11", "annotations", "api", "placeholder"):
+        assert verdicts[group] == {True, False}, group
 
 
 def _objects(value: Any) -> Iterator[dict[str, Any]]:
@@ -97,9 +110,11 @@ def _objects(value: Any) -> Iterator[dict[str, Any]]:
 
 
 def test_no_entity_makes_the_server_fetch_anything() -> None:
-    """validate-entity resolves placeholders and reads Location targets; neither may leave the machine."""
+    """validate-entity resolves placeholders and reads Location targets; neither may leave the
+    machine. (The whole-file cases' placeholders are resolved by the judge, from the case's own
+    files, before the server sees the entity.)"""
     assert urlsplit(generate.LOCATION.removeprefix("url:")).hostname == "127.0.0.1"
-    for key, entity in BATCH.items():
+    for key, entity in ENTITIES.items():
         placeholders = [o for o in _objects(entity) if len(o) == 1 and str(next(iter(o))).startswith("$")]
         assert not placeholders, key
         spec = entity.get("spec")

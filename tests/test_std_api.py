@@ -91,7 +91,7 @@ def test_a_symlink_out_of_the_repository_is_outside_it(tmp_path: Path) -> None:
     (root / "api").mkdir()
     (root / "api" / "openapi.yaml").symlink_to(outside)
     (root / "catalog-info.yaml").write_text(API.format(target="./api/openapi.yaml"), encoding="utf-8")
-    assert found(lint_repo(root)) == {("catalog-info.yaml", 11, "STD007")}
+    assert found(lint_repo(root)) == {("catalog-info.yaml", 11, "CAT013")}
 
 
 def test_a_url_is_flagged_by_the_standard_and_never_read(tmp_path: Path) -> None:

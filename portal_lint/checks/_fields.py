@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 from typing import Any, TypeVar
 
+from portal_lint.checks import _placeholders as placeholders
 from portal_lint.diagnostic import Fix, Span, excerpt
 from portal_lint.model import Entity
 from portal_lint.parse.tree import PMap, PSeq
@@ -156,6 +157,8 @@ def describe(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, bytes):
+        return "binary data (a `!!binary` value)"
     return f'"{excerpt(value)}"'
 
 
@@ -168,10 +171,12 @@ _Node = TypeVar("_Node", PMap, PSeq)
 
 
 def in_metadata(entity: Entity, key: str, kind: type[_Node]) -> _Node | None:
-    """`metadata.<key>` when it is a `kind` (mapping or list); otherwise None, because a missing
-    or mistyped value is the required-field or type rules' finding."""
-    value = entity.metadata.get(key) if entity.metadata is not None else None
-    return value if isinstance(value, kind) else None
+    """`metadata.<key>` when it is a `kind` (mapping or list), as validation sees it (placeholders
+    replaced by what they read); otherwise None, because a missing or mistyped value is the
+    required-field or type rules' finding, and an unread placeholder is taken on trust."""
+    md = placeholders.view(entity).root.get("metadata")
+    value = md.get(key) if isinstance(md, PMap) else None
+    return value if isinstance(value, kind) and not placeholders.unread(value) else None
 
 
 def head(mapping: PMap) -> Span:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 from weakref import WeakKeyDictionary
 
+from portal_lint.checks import _placeholders as placeholders
 from portal_lint.checks._fields import (
     describe,
     is_scalar_non_string,
@@ -36,13 +37,12 @@ TARGET_INVALID = "CAT020"
 RESOLVERS = frozenset({"$text", "$json", "$yaml", "$openapi", "$asyncapi"})
 
 STR, STRS, OBJ = "string", "strings", "object"
-PRESENCE, PROFILE, STEPS, PARAMETERS, OUTPUT, REMOTES, TARGET, TARGETS = (
+PRESENCE, PROFILE, STEPS, PARAMETERS, OUTPUT, TARGET, TARGETS = (
     "presence",
     "profile",
     "steps",
     "parameters",
     "output",
-    "remotes",
     "target",
     "targets",
 )
@@ -100,11 +100,6 @@ SPEC_SCHEMAS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
         },
     ),
 }
-# API `type: mcp-server` (catalog-model 1.9+) replaces `definition` with `remotes`.
-MCP_SERVER = (
-    ("type", "lifecycle", "owner", "remotes"),
-    {"type": STR, "lifecycle": STR, "owner": STR, "system": STR, "remotes": REMOTES},
-)
 
 _TYPE_EXAMPLES = {
     "Component": "`type: service` (or website, library)",
@@ -120,8 +115,11 @@ _HINTS = {
     "children": "`children: []` when the group has no sub-groups",
     "memberOf": "`memberOf: []` or the groups the user belongs to",
     "steps": "`steps:` with at least one `- action: …` item",
-    "remotes": "`remotes:` with the server's `type` and `url`",
 }
+# The catalog's file reader sets these two on every entity it reads, over whatever was written.
+OVERWRITTEN_ANNOTATIONS = frozenset(
+    {"backstage.io/managed-by-location", "backstage.io/managed-by-origin-location"}
+)
 _STRING_METADATA = frozenset({"name", "namespace", "uid", "etag", "title", "description"})
 _PROFILE_FIELDS = ("displayName", "email", "picture")
 
@@ -132,7 +130,7 @@ def problems(entity: Entity, code: str) -> Iterator[Finding]:
     """The type problems of `entity` that rule `code` reports (the walk runs once per entity)."""
     found = _CACHE.get(entity)
     if found is None:
-        walk = _Walk(entity)
+        walk = _Walk(entity, placeholders.view(entity))
         walk.metadata()
         walk.spec()
         found = _CACHE[entity] = walk.out
@@ -142,12 +140,13 @@ def problems(entity: Entity, code: str) -> Iterator[Finding]:
 
 
 def spec_schema(entity: Entity) -> tuple[tuple[str, ...], dict[str, str]] | None:
-    """Required fields and field types of the entity's kind; None for kinds without a schema."""
+    """Required fields and field types of the entity's kind; None for kinds without a schema.
+
+    An API of `type: mcp-server` gets the plain API schema: catalog-model 1.9+ has an
+    mcp-server schema (`remotes` instead of `definition`), but the catalog backend's
+    BuiltinKindsEntityProcessor (4.0.5) validates every API against the plain one."""
     kind = entity.kind
-    schema = SPEC_SCHEMAS.get(kind) if kind else None
-    if kind == "API" and entity.spec is not None and entity.spec.get("type") == "mcp-server":
-        return MCP_SERVER
-    return schema
+    return SPEC_SCHEMAS.get(kind) if kind else None
 
 
 def placeholder_problem(value: dict[str, Any]) -> str | None:
@@ -176,16 +175,37 @@ def placeholder_problem(value: dict[str, Any]) -> str | None:
     return "must be a string, not a mapping: write the value on one line"
 
 
+def falsy(value: Any) -> bool:
+    """JavaScript's falsiness: null, "", 0, false and NaN (`value || {}` takes the `{}`)."""
+    return (
+        value is None
+        or value is False
+        or value == ""
+        or (isinstance(value, int | float) and not isinstance(value, bool) and (value == 0 or value != value))
+    )
+
+
 def _a(kind: str) -> str:
     return f"an {kind}" if kind[:1] in "AEIO" else f"a {kind}"  # an API, a User
 
 
 class _Walk:
-    __slots__ = ("entity", "out")
+    """One pass over the entity as validation sees it: placeholders replaced by what they read."""
 
-    def __init__(self, entity: Entity) -> None:
+    __slots__ = ("entity", "out", "view")
+
+    def __init__(self, entity: Entity, view: placeholders.View) -> None:
         self.entity = entity
+        self.view = view
         self.out: list[tuple[str, Finding]] = []
+        for problem in view.problems:
+            code = METADATA_INVALID if problem.pointer.startswith("metadata") else SPEC_INVALID
+            self.add(code, problem.message, problem.span, problem.pointer)
+
+    def via(self, value: Any) -> str:
+        """` (what `$yaml: ./x` reads)` for a value a placeholder read, else nothing."""
+        origin = self.view.origin.get(id(value))
+        return f" (what `{origin}` reads)" if origin else ""
 
     def add(self, code: str, message: str, span: Span, ptr: str) -> None:
         self.out.append((code, Finding(message, span, pointer=ptr)))
@@ -216,20 +236,30 @@ class _Walk:
         elif is_scalar_non_string(value):
             text = source_text(self.entity, span) or repr(value)
             reads = "a boolean" if isinstance(value, bool) else "a number"
-            self.out.append(
-                (
-                    scalar_code,
-                    Finding(
-                        f"`{ptr}` is `{text}`, which YAML reads as {reads}, but Backstage requires a "
-                        f'string here: quote it ("{text}")',
-                        span,
-                        pointer=ptr,
-                        fix=quote_fix(self.entity, span),
-                    ),
+            if text.startswith("!"):  # `!!int "5"`: the tag, not the quoting, makes it a number
+                tag = text.split()[0]
+                message = (
+                    f"`{ptr}` is `{excerpt(text)}`, which the `{excerpt(tag)}` tag makes {reads}, but "
+                    "Backstage requires a string here: remove the tag"
                 )
-            )
+                fix = None
+            else:
+                message = (
+                    f"`{ptr}` is `{text}`, which YAML reads as {reads}, but Backstage requires a "
+                    f'string here: quote it ("{text}")'
+                )
+                fix = quote_fix(self.entity, span)
+            self.out.append((scalar_code, Finding(message, span, pointer=ptr, fix=fix)))
         elif value is None:
             self.add(code, f"`{ptr}` has no value; give it one or delete the key", key_span, ptr)
+        elif isinstance(value, dict) and self.via(value):
+            self.add(
+                code,
+                f"`{ptr}` is a mapping{self.via(value)}, but Backstage requires a string here: use `$text` "
+                "to take the file's text as it is",
+                key_span,
+                ptr,
+            )
         elif isinstance(value, dict):
             why = placeholder_problem(value)
             if why is not None:
@@ -241,10 +271,20 @@ class _Walk:
         """Whether `value` is the mapping or list the schema wants; reports it when not."""
         if isinstance(value, want):
             return True
+        if placeholders.unread(value) and placeholder_problem(value) is None:
+            return False  # a placeholder never read here (a URL): taken on trust
         shape = "a mapping" if want is PMap else "a list"
         if value is None:
             self.add(
                 code, f"`{ptr}` has no value; it must be {shape}: fill it in or delete the key", key_span, ptr
+            )
+        elif self.via(value):
+            self.add(
+                code,
+                f"`{ptr}` must be {shape}, not {describe(value)}{self.via(value)}: make the file hold "
+                f"{shape}",
+                key_span,
+                ptr,
             )
         elif want is PSeq and isinstance(value, str):
             self.add(
@@ -264,7 +304,7 @@ class _Walk:
     # ------------------------------------------------------------------ metadata
 
     def metadata(self) -> None:
-        raw = self.entity.raw
+        raw = self.view.root
         md = raw.get("metadata")
         if md is None:
             return  # required-field-missing
@@ -289,10 +329,12 @@ class _Walk:
                 self.string(value, span, kspan, ptr, code)
             elif key == "description":
                 self.string(value, span, kspan, ptr, code, min1=False)
+            elif key == "annotations" and falsy(value):
+                continue  # the catalog's file reader replaces it with `{}`
             elif key in ("labels", "annotations"):
                 if self.container(value, span, kspan, ptr, code, PMap):
                     for k, v in value.items():
-                        if v.__class__ is str:
+                        if v.__class__ is str or (key == "annotations" and k in OVERWRITTEN_ANNOTATIONS):
                             continue
                         self.string(v, value.value_span(k), value.key_span(k), f"{ptr}.{k}", code, min1=False)
             elif key == "tags":
@@ -331,7 +373,7 @@ class _Walk:
 
     def spec(self) -> None:
         schema = spec_schema(self.entity)
-        raw = self.entity.raw
+        raw = self.view.root
         spec = raw.get("spec")
         if schema is None or spec is None:
             return  # unknown kind (kind-unknown) or no spec (required-field-missing)
@@ -345,12 +387,9 @@ class _Walk:
             return
         required, types = schema
         kind = self.entity.kind or ""
-        # A `<<` key is not merged (merge-key says so); the fields it meant to bring in are
-        # missing for the same reason, so they are not reported again.
-        merged = "<<" in spec
         for field in required:
             if field not in spec:
-                if merged or field in raw:
+                if field in raw:
                     continue  # field in raw: root-field-unknown says to move it under spec
                 hint = (
                     _TYPE_EXAMPLES.get(kind, "`type: …`")
@@ -494,34 +533,6 @@ class _Walk:
         else:
             self.container(value, span, kspan, ptr, SPEC_INVALID, PMap)
 
-    def check_remotes(self, value: Any, span: Span, kspan: Span, ptr: str) -> None:
-        if not self.container(value, span, kspan, ptr, SPEC_INVALID, PSeq):
-            return
-        if not value:
-            self.add(
-                SPEC_INVALID,
-                f"`{ptr}` is empty; an mcp-server API needs at least one remote: add one with `type` "
-                "and `url`",
-                span,
-                ptr,
-            )
-        for i, remote in enumerate(value):
-            s, rptr = item_span(value, i), f"{ptr}[{i}]"
-            if not self.container(remote, s, s, rptr, SPEC_INVALID, PMap):
-                continue
-            for key in ("type", "url"):
-                if key not in remote:
-                    self.add(
-                        SPEC_MISSING,
-                        f"`{rptr}` has no `{key}`; every remote needs `type` and `url`: add `{key}: …`",
-                        s,
-                        f"{rptr}.{key}",
-                    )
-                else:
-                    self.check_string(
-                        remote[key], remote.value_span(key), remote.key_span(key), f"{rptr}.{key}"
-                    )
-
     def check_target(self, value: Any, span: Span, kspan: Span, ptr: str) -> None:
         self.string(value, span, kspan, ptr, TARGET_INVALID, scalar_code=TARGET_INVALID)
 
@@ -537,7 +548,6 @@ class _Walk:
         STEPS: check_steps,
         PARAMETERS: check_parameters,
         OUTPUT: check_output,
-        REMOTES: check_remotes,
         TARGET: check_target,
         TARGETS: check_targets,
     }

@@ -52,10 +52,8 @@ def known_kinds(ctx: RuleContext) -> frozenset[str]:
 
 def _misplaced(raw: PMap, field: str) -> bool:
     """A root key that is `field` misspelt in case, or that belongs inside `field`: the
-    unknown-root-field finding already explains the missing field. An unmerged `<<` key
-    (merge-key) explains any missing field of its mapping."""
-    if "<<" in raw:
-        return True
+    unknown-root-field finding already explains the missing field. (A `<<` key explains
+    nothing: Backstage does not merge it, so what it meant to bring in is missing there too.)"""
     for key in raw:
         if key != field and key.lower() == field.lower():
             return True
@@ -106,7 +104,7 @@ def required_field_missing(entity: Entity, ctx: RuleContext) -> Iterator[Finding
                 pointer=field,
             )
     md = raw.get("metadata")
-    if isinstance(md, PMap) and md.get("name") in (None, "") and "<<" not in md and "name" not in raw:
+    if isinstance(md, PMap) and md.get("name") in (None, "") and "name" not in raw:
         yield Finding(
             f"`metadata.name` {'is missing' if 'name' not in md else 'has no value'}; every entity needs a "
             "name (1–63 characters of [A-Za-z0-9] separated by -, _ or .): add `name: …`",

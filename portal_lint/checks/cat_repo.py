@@ -28,10 +28,15 @@ def duplicate_entity(repo: Repo, ctx: RuleContext) -> Iterator[Finding]:
         line, col = _name_span_line(first)
         where = f"{first.file.rel}:{line}"
         assert entity.metadata is not None  # entities with a ref have metadata
+        dropped = (
+            "Backstage keeps one copy and drops the other without an error or a log line"
+            if first.file is entity.file
+            else "Backstage ingests the first location's copy and drops this one (only a backend log says so)"
+        )
         yield Finding(
             f"{entity.kind}:{entity.namespace}/{excerpt(entity.name)} is defined twice in this repository "
             f"(first at {where}); names are unique per kind and namespace, case-insensitively, and "
-            "Backstage keeps only one of them: rename or delete one",
+            f"{dropped}: rename or delete one",
             entity.metadata.value_span("name"),
             path=entity.file.rel,
             pointer="metadata.name",

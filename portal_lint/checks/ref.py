@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from portal_lint.diagnostic import Finding, excerpt
 from portal_lint.live import checkable_target, lookups
 from portal_lint.model import Entity
-from portal_lint.refs import RefError, RefUse, format_problem, refs_of, split_ref
+from portal_lint.refs import RefError, RefUse, format_problem, refs_of, split_ref, unmatchable
 from portal_lint.registry import RuleContext, rule
 
 
@@ -21,26 +21,33 @@ def _example(use: RefUse, kind: str) -> str:
     return f"{kind.lower()}:{ns}{parts.name}"
 
 
+# What the portal fails to show when a field's relation never resolves.
+_SHOWN = {
+    "owner": "no owner",
+    "system": "no system",
+    "domain": "no domain",
+    "subdomainOf": "no parent domain",
+    "subcomponentOf": "no parent component",
+    "providesApis": "this API among those provided",
+    "consumesApis": "this API among those consumed",
+    "dependsOn": "this dependency",
+    "dependencyOf": "this dependent",
+    "parent": "no parent group",
+    "children": "this child group",
+    "members": "this member",
+    "memberOf": "this group membership",
+}
+
+
 @rule("REF001")
 def ref_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
     for use in refs_of(entity):
         got = use.parsed
-        if isinstance(got, RefError):
-            if got.missing_kind:
-                continue  # well-formed; REF002 says what is missing
+        if isinstance(got, RefError) and not got.missing_kind:  # missing kind: REF002
             yield Finding(
-                f"`{use.pointer}` is not a valid entity reference: {got}; write it as "
+                f"`{use.pointer}` is not a valid entity reference: {got}; Backstage cannot parse it when it "
+                f"emits relations and rejects {entity.kind} `{excerpt(entity.name)}`: write it as "
                 f"kind:namespace/name, e.g. `{_example(use, use.default_kind or 'component')}`",
-                use.span,
-                pointer=use.pointer,
-            )
-            continue
-        written = use.written
-        problem = format_problem(written) if written is not None else None
-        if problem is not None:
-            yield Finding(
-                f"`{use.pointer}` references `{excerpt(use.text)}`, which no entity can have: {problem}; "
-                "correct the reference to the target entity's kind, namespace and name",
                 use.span,
                 pointer=use.pointer,
             )
@@ -53,8 +60,24 @@ def ref_kind_required(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
         if isinstance(got, RefError) and got.missing_kind:
             yield Finding(
                 f"`{use.pointer}` entry `{excerpt(use.text)}` has no kind, and {use.field.key} has no "
-                f"default kind: Backstage fails to process {entity.kind} `{excerpt(entity.name)}`; write the "
-                f"kind, e.g. `resource:{excerpt(use.text)}` or `component:{excerpt(use.text)}`",
+                f"default kind: Backstage rejects {entity.kind} `{excerpt(entity.name)}` (`had missing or "
+                f"empty kind`); write the kind, e.g. `resource:{excerpt(use.text)}` or "
+                f"`component:{excerpt(use.text)}`",
+                use.span,
+                pointer=use.pointer,
+            )
+
+
+@rule("REF005")
+def ref_unmatchable(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    for use in refs_of(entity):
+        problem = unmatchable(use)
+        if problem is not None:
+            yield Finding(
+                f"`{use.pointer}` references `{excerpt(use.text)}`, which no entity can have: {problem}; "
+                f"Backstage ingests the entity, but the relation never resolves and the portal will show "
+                f"{_SHOWN.get(use.field.key, 'nothing for it')}: reference the target entity by kind, "
+                "namespace and name",
                 use.span,
                 pointer=use.pointer,
             )
@@ -69,7 +92,7 @@ def ref_kind_wrong(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
             continue
         written = use.written
         if written is None or format_problem(written) is not None:
-            continue  # REF001 already says this reference cannot match anything
+            continue  # REF005 already says this reference cannot match anything
         expected = use.field.expected
         suggestion = _example(use, expected.split(" or ")[0])
         article = "an" if expected[0] in "AEIO" else "a"  # an API, a User

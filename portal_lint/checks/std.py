@@ -18,7 +18,7 @@ from portal_lint.diagnostic import Finding, Fix, Span, excerpt
 from portal_lint.discover import git_root
 from portal_lint.model import Entity, Repo, posix_rel
 from portal_lint.parse.tree import PMap
-from portal_lint.refs import refs_of
+from portal_lint.refs import refs_of, unmatchable
 from portal_lint.registry import RuleContext, rule
 
 ROOT_CATALOG = "catalog-info.yaml"
@@ -84,7 +84,18 @@ def catalog_info_at_root(repo: Repo, ctx: RuleContext) -> Iterator[Finding]:
 def owner_is_group(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
     for use in refs_of(entity):
         target = use.target
-        if use.field.key == "owner" and target is not None and target.kind.lower() == "user":
+        if use.field.key != "owner" or target is None:
+            continue
+        problem = unmatchable(use)
+        if problem is not None:
+            yield Finding(
+                f"`spec.owner` is `{excerpt(use.text)}`, which no group can be ({problem}), but the portal "
+                "standard requires a group to own every entity: Backstage ingests it and the portal will "
+                "show no owner; write the owning team, e.g. `group:default/<team>`",
+                use.span,
+                pointer=use.pointer,
+            )
+        elif target.kind.lower() == "user":
             yield Finding(
                 f"`spec.owner` is the user `{excerpt(use.text)}`, but the portal standard requires a group "
                 f"to own every entity (people move on, teams stay): make the team the owner, e.g. "

@@ -295,7 +295,7 @@ def _resolvers() -> frozenset[str]:
     return RESOLVERS
 
 
-def _suggest_file(repo: Repo, missing: Path) -> Path | None:
+def suggest_file(repo: Repo, missing: Path) -> Path | None:
     """An existing file the author probably meant: same name elsewhere, or a near spelling."""
     root = norm(repo.root)
     candidates = [p for p in walk(root) if p.suffix in (*_YAML_EXT, ".json", *_PROTO_EXT, *_GRAPHQL_EXT)]
@@ -313,21 +313,9 @@ def _file_findings(entity: Entity, d: Definition, target: Target, ctx: RuleConte
     repo = entity.file.repo
     where = f"`{d.key}: {excerpt(target.text)}`"
     kind = file_kind(target.path, ctx.run.cache)
-    if kind == "missing":
-        hint = _suggest_file(repo, target.path)
-        fix = (
-            f"did you mean `{placeholder_path(entity, hint)}`?"
-            if hint
-            else "correct the path or add the file"
-        )
-        yield Finding(
-            f"{where} reads a file that does not exist, so Backstage rejects the API: {fix}",
-            d.span,
-            pointer=f"spec.definition.{d.key}",
-        )
-        return
-    if kind == "dir":
-        yield Finding(f"{where} is a folder; a placeholder reads one file: name the definition file", d.span)
+    if kind in ("missing", "dir") or d.key in ("$json", "$yaml"):
+        # The kind schema's finding (CAT013): Backstage rejects the API when the file is not
+        # there, and a $json/$yaml definition is a mapping where it requires a string.
         return
     info = inspect(target.path, ctx.run.cache)
     rel = posix_rel(target.path, repo.norm_root)
@@ -336,8 +324,6 @@ def _file_findings(entity: Entity, d: Definition, target: Target, ctx: RuleConte
         yield Finding(f"{where}: {rel} {info.unreadable}{fix}", d.span, pointer=f"spec.definition.{d.key}")
         return
     problem = info.problem
-    if d.key == "$json" and target.path.suffix != ".json":
-        problem = json_problem(read_text(target.path))
     if problem is not None:
         message, span = problem
         yield Finding(
@@ -345,14 +331,6 @@ def _file_findings(entity: Entity, d: Definition, target: Target, ctx: RuleConte
             "read it and the API page can render it",
             span,
             path=rel,
-        )
-        return
-    if d.key == "$yaml" and info.documents != 1:
-        yield Finding(
-            f"{where} reads {info.documents} YAML documents, but $yaml takes exactly one (Backstage: "
-            "`expected to find exactly one document of data`): keep one document, or use $text",
-            d.span,
-            pointer=f"spec.definition.{d.key}",
         )
         return
     yield from _format_findings(entity, d, info, rel)
@@ -387,18 +365,9 @@ def api_definition_valid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
         return
     if d.key not in _resolvers() or not isinstance(d.value, str) or not d.value:
         return  # not a placeholder Backstage resolves: the kind schema's finding (CAT)
-    pointer = f"spec.definition.{d.key}"
     target = resolve(entity, d.value)
-    if target.url:
-        return  # never fetched; the API-folder standard flags it
-    if target.escapes:
-        yield Finding(
-            f"`{d.key}: {excerpt(d.value)}` resolves outside the repository; Backstage reads placeholders "
-            "only from the entity's own repository: keep the definition in this repository's api/ folder",
-            d.span,
-            pointer=pointer,
-        )
-        return
+    if target.url or target.escapes:
+        return  # never fetched (the API-folder standard flags it); outside: CAT013
     yield from _file_findings(entity, d, target, ctx)
 
 
@@ -460,7 +429,7 @@ def _accounted_for(repo: Repo, cache: dict[str, Any]) -> tuple[set[Path], set[st
         elif e.kind != "API" or e.spec is None or "definition" not in e.spec:
             continue
         elif target is not None and target.path is not None and not target.escapes:
-            hint = _suggest_file(repo, target.path)
+            hint = suggest_file(repo, target.path)
             files.update([hint] if hint else [])
         else:  # inline, a URL, or not a placeholder at all
             formats.add(str(e.spec.get("type")))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from portal_lint.diagnostic import Finding, Fix, excerpt
-from portal_lint.parse.tree import PMap
+from portal_lint.diagnostic import Finding, Fix, Span, excerpt
+from portal_lint.model import Entity
+from portal_lint.parse.tree import PMap, PSeq
 from portal_lint.parse.yaml12 import YamlDoc
 from portal_lint.registry import RuleContext, rule
 
@@ -91,3 +93,65 @@ _LIMIT_FIXES = (
     ("regular file", "name a catalog file, not a pipe or device"),
     ("cannot be read", "fix the path or the file's permissions"),
 )
+
+
+# Paths the stitcher leaves out of its walk (it adds name, namespace and uid itself).
+_STITCH_SKIPPED = frozenset(
+    {
+        "attachments",
+        "relations",
+        "status",
+        "metadata.name",
+        "metadata.namespace",
+        "metadata.uid",
+        "metadata.etag",
+    }
+)
+_STITCH_ADDED = ("metadata.name", "metadata.namespace", "metadata.uid")
+
+
+def stitch_paths(root: PMap) -> dict[str, Span]:
+    """Every search path the catalog's stitcher (`buildEntitySearch`'s traverse) makes of an
+    entity, in its order, with where each was first written."""
+    out: dict[str, Span] = {}
+    lowered_items: set[str] = set()
+
+    def visit(path: str, value: Any, span: Span) -> None:
+        if path in _STITCH_SKIPPED:
+            return
+        if isinstance(value, PMap):
+            for key, item in value.items():
+                visit(f"{path}.{key}" if path else key, item, value.key_span(key))
+        elif isinstance(value, PSeq):
+            for i, item in enumerate(value):
+                visit(path, item, value.item_spans[i])
+                if isinstance(item, str):
+                    item_path = f"{path}.{item}"
+                    if item_path.lower() not in lowered_items:  # items differing in case are one path
+                        lowered_items.add(item_path.lower())
+                        out.setdefault(item_path, value.item_spans[i])
+        else:
+            out.setdefault(path, span)
+
+    visit("", root, root.span)
+    for path in _STITCH_ADDED:
+        out.setdefault(path, root.span)
+    return out
+
+
+@rule("YML007")
+def key_case_collision(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    first: dict[str, str] = {}
+    paths = stitch_paths(entity.raw)
+    for path, span in paths.items():
+        seen = first.setdefault(path.lower(), path)
+        if seen == path:
+            continue
+        line = paths[seen].line + 1
+        yield Finding(
+            f"`{excerpt(path)}` and `{excerpt(seen)}` (line {line}) differ only in case; the catalog cannot "
+            "store both (`Entity has duplicate keys that vary only in casing`) and the entity never "
+            "appears in the portal: keep one of them",
+            span,
+            pointer=path,
+        )

@@ -48,8 +48,14 @@ def _strings() -> Json:
     return {"type": "array", "items": _text()}
 
 
+def _or_placeholder(schema: Json) -> Json:
+    """A list or mapping, or a placeholder reading one (Backstage resolves it before validating;
+    what the file holds is for portal-lint to check, the editor cannot read it)."""
+    return {"anyOf": [schema, {"$ref": "#/definitions/placeholder"}]}
+
+
 def _field(kind: str) -> Json:
-    return {
+    schema: Json = {
         s.STR: _text(),
         s.STRS: _strings(),
         s.OBJ: {"type": "object"},
@@ -91,18 +97,10 @@ def _field(kind: str) -> Json:
             },
             "additionalProperties": {"type": "string"},
         },
-        s.REMOTES: {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "required": ["type", "url"],
-                "properties": {"type": _text(), "url": _text()},
-            },
-        },
         s.TARGET: _text(),
         s.TARGETS: _strings(),
     }[kind]
+    return schema if kind in (s.STR, s.PRESENCE, s.TARGET) else _or_placeholder(schema)
 
 
 def _spec(fields: tuple[tuple[str, ...], dict[str, str]], lifecycles: Sequence[str], kind: str) -> Json:
@@ -114,18 +112,13 @@ def _spec(fields: tuple[tuple[str, ...], dict[str, str]], lifecycles: Sequence[s
 
 
 def _api_spec(lifecycles: Sequence[str]) -> Json:
-    """API: `definition` unless `type: mcp-server`, which has `remotes` instead."""
-    classic = _spec(s.SPEC_SCHEMAS["API"], lifecycles, "API")
-    mcp = _spec(s.MCP_SERVER, lifecycles, "API")
-    classic["properties"] |= mcp["properties"]
-    classic["properties"]["definition"] = _text(
+    """API: `definition` a string or one placeholder (every type, `mcp-server` too: the
+    catalog backend validates every API against the plain API schema)."""
+    api = _spec(s.SPEC_SCHEMAS["API"], lifecycles, "API")
+    api["properties"]["definition"] = _text(
         "The API description, or a placeholder reading it: `{$text: ./api/openapi.yaml}`."
     )
-    required = classic.pop("required")
-    classic["if"] = {"properties": {"type": {"const": "mcp-server"}}, "required": ["type"]}
-    classic["then"] = {"required": mcp["required"]}
-    classic["else"] = {"required": required}
-    return classic
+    return api
 
 
 def _metadata(max_name: int) -> Json:
@@ -151,38 +144,55 @@ def _metadata(max_name: int) -> Json:
             "description": {"type": "string"},
             "uid": {"type": "string", "minLength": 1},
             "etag": {"type": "string", "minLength": 1},
-            "labels": {
-                "type": "object",
-                "propertyNames": {"pattern": PREFIXED_KEY},
-                "additionalProperties": {"type": "string", "pattern": f"^(?:{_NAME63})?$"},
-            },
-            "annotations": {
-                "type": "object",
-                "propertyNames": {"pattern": PREFIXED_KEY},
-                "additionalProperties": {"type": "string", "description": "Quote numbers and booleans."},
-            },
-            "tags": {
-                "type": "array",
-                "items": {
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": 63,
-                    "pattern": _anchored(f._TAG.pattern),
-                },
-            },
-            "links": {
-                "type": "array",
-                "items": {
+            "labels": _or_placeholder(
+                {
                     "type": "object",
-                    "required": ["url"],
-                    "properties": {
-                        "url": {"type": "string", "pattern": "^" + f.SCHEME.pattern},
-                        "title": {"type": "string", "pattern": r"\S"},
-                        "icon": {"type": "string", "pattern": r"\S"},
-                        "type": {"type": "string", "minLength": 1},
+                    "propertyNames": {"pattern": PREFIXED_KEY},
+                    "additionalProperties": {"type": "string", "pattern": f"^(?:{_NAME63})?$"},
+                }
+            ),
+            "annotations": {
+                "anyOf": [
+                    {
+                        "type": "object",
+                        "propertyNames": {"pattern": PREFIXED_KEY},
+                        "additionalProperties": {
+                            "type": "string",
+                            "description": "Quote numbers and booleans.",
+                        },
                     },
-                },
+                    {"$ref": "#/definitions/placeholder"},
+                    # Backstage's file reader replaces a falsy value with `{}` (also `.nan`,
+                    # which JSON Schema cannot single out).
+                    {"enum": [None, "", 0, False]},
+                ]
             },
+            "tags": _or_placeholder(
+                {
+                    "type": "array",
+                    "items": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": 63,
+                        "pattern": _anchored(f._TAG.pattern),
+                    },
+                }
+            ),
+            "links": _or_placeholder(
+                {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["url"],
+                        "properties": {
+                            "url": {"type": "string", "pattern": "^" + f.SCHEME.pattern},
+                            "title": {"type": "string", "pattern": r"\S"},
+                            "icon": {"type": "string", "pattern": r"\S"},
+                            "type": {"type": "string", "minLength": 1},
+                        },
+                    },
+                }
+            ),
         },
     }
 

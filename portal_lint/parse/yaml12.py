@@ -21,7 +21,7 @@ from yaml.composer import Composer
 from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
-from yaml.tokens import ScalarToken
+from yaml.tokens import FlowMappingEndToken, FlowSequenceEndToken, ScalarToken
 
 from portal_lint.diagnostic import FILE_START, Span
 from portal_lint.parse.tree import PMap, PSeq
@@ -32,6 +32,7 @@ except ImportError:  # pragma: no cover - libyaml ships in every PyYAML wheel we
     from yaml.loader import BaseLoader as _Parser  # type: ignore[assignment]
 
 _PLAIN = "!portal-lint/plain"  # a plain scalar without an explicit tag: resolved here, YAML 1.2
+_STR = "tag:yaml.org,2002:str"
 
 
 class _Loader(_Parser, BaseResolver):
@@ -57,6 +58,7 @@ class _Loader(_Parser, BaseResolver):
 
 MAX_DEPTH = 200
 MAX_EXPANDED_NODES = 100_000
+MAX_ALIAS_COUNT = 100  # `yaml`'s maxAliasCount, which Backstage's parser leaves at its default
 
 _T = "tag:yaml.org,2002:"
 _NULL = re.compile(r"~|null|Null|NULL|")
@@ -183,6 +185,156 @@ def resolve_plain(text: str) -> Any:
     return text
 
 
+# `yaml`'s explicitly tagged scalars: a core tag applies when its own pattern matches the text
+# (`!!int "5"` is 5, `!!int "x"` and `!!float "3"` stay strings); !!binary and !!timestamp are
+# tags it knows outside the core schema. A date becomes what JSON makes of it (the catalog
+# stores entities as JSON before it validates them): its ISO string. Binary data stays bytes.
+_EXPLICIT_INT = re.compile(r"0o[0-7]+|[-+]?[0-9]+|0x[0-9a-fA-F]+")
+_EXPLICIT_FLOAT = re.compile(
+    r"[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN"
+    r"|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+|[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)"
+)
+_TIMESTAMP = re.compile(
+    r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
+    r"(?:(?:t|T|[ \t]+)([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2}(\.[0-9]+)?)"
+    r"(?:[ \t]*(Z|[-+][012]?[0-9](?::[0-9]{2})?))?)?"
+)
+# The `yaml-1.1` schema `yaml` switches to under a `%YAML 1.1` directive, in its order.
+_Y11_TRUE = re.compile(r"Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON")
+_Y11_FALSE = re.compile(r"N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF")
+_Y11_INTS = (
+    (re.compile(r"[-+]?0b[0-1_]+"), 2, 2),
+    (re.compile(r"[-+]?0[0-7_]+"), 1, 8),
+    (re.compile(r"[-+]?[0-9][0-9_]*"), 0, 10),
+    (re.compile(r"[-+]?0x[0-9a-fA-F_]+"), 2, 16),
+)
+_Y11_FLOAT = re.compile(
+    r"[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+|[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*"
+)
+_Y11_TIME = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
+
+
+def _js_int(text: str, offset: int, radix: int) -> Any:
+    """`intResolve` of `yaml`: parseInt after the sign and prefix, underscores dropped."""
+    sign = text[:1]
+    digits = text[offset + (sign in "+-") :].replace("_", "")
+    match = re.match(
+        "[0-9a-fA-F]*" if radix == 16 else "[0-7]*" if radix == 8 else "[01]*" if radix == 2 else "[0-9]*",
+        digits,
+    )
+    n = int(match.group(), radix) if match and match.group() else math.nan
+    return -n if sign == "-" else n
+
+
+def _js_float(text: str) -> float:
+    """parseFloat of the text without underscores (NaN when nothing parses)."""
+    match = re.match(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?", text.replace("_", ""))
+    return float(match.group()) if match else math.nan
+
+
+def _sexagesimal(text: str) -> float:
+    sign = text[:1]
+    total = 0.0
+    for part in text.lstrip("+-").replace("_", "").split(":"):
+        total = total * 60 + float(part)
+    return -total if sign == "-" else total
+
+
+def _timestamp(text: str) -> str | None:
+    """A `!!timestamp` as JSON writes the Date `yaml` makes of it; None when it is no date."""
+    import datetime
+
+    m = _TIMESTAMP.fullmatch(text)
+    if m is None:
+        return None
+    year, month, day = int(m[1]), int(m[2]), int(m[3])
+    hour, minute = int(m[4] or 0), int(m[5] or 0)
+    second = int(float(m[6])) if m[6] else 0
+    millis = int((m[7] + "00")[1:4]) if m[7] else 0
+    try:
+        when = datetime.datetime(year, 1, 1, tzinfo=datetime.UTC) + datetime.timedelta(
+            days=_days_before(year, month) + day - 1,
+            hours=hour,
+            minutes=minute,
+            seconds=second,
+            milliseconds=millis,
+        )
+    except (OverflowError, ValueError):
+        return None
+    tz = m[8]
+    if tz and tz != "Z":
+        offset = _sexagesimal(tz)
+        when -= datetime.timedelta(minutes=offset * 60 if abs(offset) < 30 else offset)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def _days_before(year: int, month: int) -> int:
+    """Days from 1 January to the first of `month` (Date.UTC rolls months past 12 over)."""
+    import datetime
+
+    years, month0 = divmod(month - 1, 12)
+    start = datetime.date(year, 1, 1)
+    return (datetime.date(year + years, month0 + 1, 1) - start).days
+
+
+def _binary(text: str) -> bytes:
+    """`!!binary`: base64, white space ignored (JSON makes the Buffer `{type, data}`)."""
+    import base64
+    import binascii
+
+    cleaned = re.sub(r"[^A-Za-z0-9+/]", "", text)
+    try:
+        return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4))
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def resolve_tagged(tag: str, text: str) -> Any:
+    """An explicitly tagged scalar's value, as `yaml` resolves it (unknown tags: the string)."""
+    name = tag[len(_T) :] if tag.startswith(_T) else ""
+    if name == "int" and _EXPLICIT_INT.fullmatch(text):
+        return resolve_plain(text)
+    if name == "float" and _EXPLICIT_FLOAT.fullmatch(text):
+        return resolve_plain(text)
+    if name == "bool" and text in _BOOL:
+        return _BOOL[text]
+    if name == "null" and _NULL.fullmatch(text):
+        return None
+    if name == "binary":
+        return _binary(text)
+    if name == "timestamp":
+        stamp = _timestamp(text)
+        if stamp is None:
+            raise ValueError(
+                "`!!timestamp` expects a date, starting with yyyy-mm-dd: remove the tag or write a date"
+            )
+        return stamp
+    return text
+
+
+def resolve_plain_11(text: str) -> Any:
+    """A plain scalar's value under the `yaml-1.1` schema (a `%YAML 1.1` document)."""
+    if _NULL.fullmatch(text):
+        return None
+    if _Y11_TRUE.fullmatch(text):
+        return True
+    if _Y11_FALSE.fullmatch(text):
+        return False
+    for pattern, offset, radix in _Y11_INTS:
+        if pattern.fullmatch(text):
+            return _js_int(text, offset, radix)
+    if _INF.fullmatch(text):
+        return -math.inf if text[0] == "-" else math.inf
+    if _NAN.fullmatch(text):
+        return math.nan
+    if _Y11_FLOAT.fullmatch(text):
+        return _js_float(text)
+    if _Y11_TIME.fullmatch(text):
+        return _sexagesimal(text)
+    stamp = _timestamp(text)
+    return text if stamp is None else stamp
+
+
 def js_key(value: Any) -> str:
     """The property name JavaScript gives a mapping key once the document becomes an object."""
     if value is None:
@@ -225,17 +377,44 @@ class _Builder:
     Without aliases (`shared` false) the graph is a tree: the build counts its nodes on the way
     instead of a separate walk, and keeps no memo."""
 
-    __slots__ = ("active", "count", "doc", "line0", "memo", "restore", "shared", "sizes")
+    __slots__ = (
+        "active",
+        "aliased",
+        "anchors",
+        "bangs",
+        "count",
+        "doc",
+        "line0",
+        "memo",
+        "restore",
+        "shared",
+        "sizes",
+        "yaml11",
+    )
 
-    def __init__(self, doc: YamlDoc, line0: int, restore: bool = False, shared: bool = True) -> None:
+    def __init__(
+        self,
+        doc: YamlDoc,
+        line0: int,
+        restore: bool = False,
+        shared: bool = True,
+        yaml11: bool = False,
+        bangs: frozenset[tuple[int, int]] = frozenset(),
+    ) -> None:
         self.doc = doc
         self.line0 = line0
         self.restore = restore  # scalars may hold stand-ins for YAML 1.1 line breaks
         self.shared = shared  # the text may hold aliases
+        self.yaml11 = yaml11  # a `%YAML 1.1` document: `yaml` resolves with its 1.1 schema
+        self.bangs = bangs  # (line, column) of plain scalars tagged `!`: strings, whatever they say
         self.count = 0  # nodes built (tree builds only)
         self.memo: dict[int, Any] = {}
         self.sizes: dict[int, int] = {}
         self.active: set[int] = set()
+        # `yaml`'s alias budget: per anchored node [times used, aliases it holds]; and where,
+        # (parent node, child position), a child was an alias rather than written out.
+        self.anchors: dict[int, list[int]] = {}
+        self.aliased: set[tuple[int, int]] = set()
 
     def span(self, node: Node) -> Span:
         s, e = node.start_mark, node.end_mark
@@ -264,11 +443,14 @@ class _Builder:
         self.sizes[key] = total
         return total
 
-    def build(self, node: Node, depth: int) -> Any:
+    def build(
+        self, node: Node, depth: int, parent: int = 0, position: int = 0, where: Span | None = None
+    ) -> Any:
         shared = self.shared
         if shared:
             key = id(node)
             if key in self.memo:  # an alias: share the value, the size check bounded the fan-out
+                self.alias(node, parent, position, where)
                 return self.memo[key]
         elif self.count > MAX_EXPANDED_NODES:
             raise _TooLarge
@@ -285,6 +467,35 @@ class _Builder:
             self.memo[key] = value
         return value
 
+    def alias(self, node: Node, parent: int, position: int, where: Span | None) -> None:
+        """Count a use of an anchor as `yaml`'s Alias.resolve does: past 100 (times the aliases
+        the anchored node holds) it throws, and the catalog reads nothing more of the file."""
+        self.aliased.add((parent, position))
+        data = self.anchors.setdefault(id(node), [1, 0])
+        data[0] += 1
+        if data[1] == 0:
+            data[1] = self.alias_weight(node)
+        if data[0] * data[1] > MAX_ALIAS_COUNT:
+            raise _TooManyAliases(where if where is not None else self.span(node))
+
+    def alias_weight(self, node: Node) -> int:
+        """`getAliasCount` of `yaml`: 1 for a scalar, the heaviest child for a collection, where
+        an alias child weighs its anchor's uses times its own weight."""
+        if isinstance(node, ScalarNode):
+            return 1
+        children = (
+            [n for pair in node.value for n in pair] if isinstance(node, MappingNode) else list(node.value)
+        )
+        best = 0
+        for position, child in enumerate(children):
+            if (id(node), position) in self.aliased:
+                data = self.anchors.get(id(child), [1, 0])
+                weight = data[0] * data[1]
+            else:
+                weight = self.alias_weight(child)
+            best = max(best, weight)
+        return best
+
     def root(self, node: Node, keys_only: bool) -> Any:
         if keys_only and isinstance(node, MappingNode):
             self.count += 1
@@ -298,17 +509,30 @@ class _Builder:
     def sequence(self, node: Node, depth: int) -> PSeq:
         assert isinstance(node, SequenceNode)
         seq = PSeq(self.span(node))
-        build, span, spans = self.build, self.span, seq.item_spans
-        for item in node.value:
-            seq.append(build(item, depth + 1))
+        build, span, spans, parent = self.build, self.span, seq.item_spans, id(node)
+        for position, item in enumerate(node.value):
+            seq.append(build(item, depth + 1, parent, position, seq.span))
             spans.append(span(item))
         return seq
 
     def scalar(self, node: ScalarNode) -> Any:
         text = node.value.translate(_RESTORE_BREAKS) if self.restore else node.value
-        if node.tag != _PLAIN or (text and text[0] not in _RESOLVED_FIRST):
-            # Quoted, block, or explicitly tagged; or plain and starting with a character no
-            # null, boolean, number or YAML 1.1 reading starts with: a string as Backstage sees it.
+        tag = node.tag
+        if tag != _PLAIN:
+            # Quoted or block (a string), or explicitly tagged (`!!int "5"`: what the tag makes of it).
+            if tag == _STR:
+                return text
+            try:
+                return resolve_tagged(tag, text)
+            except ValueError as exc:
+                raise _BadScalar(str(exc), self.span(node)) from None
+        if self.bangs and (node.start_mark.line, node.start_mark.column) in self.bangs:
+            return text  # `! 5`: the non-specific tag makes any plain scalar a string
+        if self.yaml11:
+            return resolve_plain_11(text)
+        if text and text[0] not in _RESOLVED_FIRST:
+            # Plain and starting with a character no null, boolean, number or YAML 1.1 reading
+            # starts with: a string as Backstage sees it.
             return text
         if text and text[0] in _LETTERS:  # `name`, `type`, `owner`: no pattern needs to run
             if text in _YAML11_BOOL:
@@ -326,9 +550,9 @@ class _Builder:
         if node.value and depth >= MAX_DEPTH:
             raise _TooDeep(node.value[0][0])  # where the size walk stops: the first key
         seen: dict[Any, Span] = {}  # keys as `yaml`'s uniqueKeys compares them
-        build, doc, line0 = self.build, self.doc, self.line0
+        build, doc, line0, parent = self.build, self.doc, self.line0, id(node)
         key_spans, value_spans = out.key_spans, out.value_spans
-        for knode, vnode in node.value:
+        for n, (knode, vnode) in enumerate(node.value):
             # self.span(), inlined: two spans per entry are most of a mapping's own time.
             s, e = knode.start_mark, knode.end_mark
             kspan = _new_tuple(Span, (s.line + line0, s.column, e.line + line0, e.column))
@@ -343,7 +567,7 @@ class _Builder:
                 else:
                     same, key = _key_identity(value), js_key(value)
             else:
-                same, key = id(knode), js_key(build(knode, depth + 1))
+                same, key = id(knode), js_key(build(knode, depth + 1, parent, 2 * n, kspan))
             if same in seen:
                 doc.duplicates.append((key, kspan, seen[same]))
                 continue
@@ -357,7 +581,7 @@ class _Builder:
                 self.count += 1  # build(), less its call: most values are scalars
                 out[key] = self.scalar(vnode)
             else:
-                out[key] = build(vnode, depth + 1)
+                out[key] = build(vnode, depth + 1, parent, 2 * n + 1, kspan)
             key_spans[key] = kspan
             s, e = vnode.start_mark, vnode.end_mark
             value_spans[key] = _new_tuple(Span, (s.line + line0, s.column, e.line + line0, e.column))
@@ -380,6 +604,19 @@ class _Cycle(Exception):
 class _TooDeep(Exception):
     def __init__(self, node: Node) -> None:
         self.node = node
+
+
+class _BadScalar(Exception):
+    """A tagged scalar `yaml` cannot resolve: an error in the document, as a syntax error is."""
+
+    def __init__(self, message: str, span: Span) -> None:
+        self.message = message
+        self.span = span
+
+
+class _TooManyAliases(Exception):
+    def __init__(self, span: Span) -> None:
+        self.span = span
 
 
 class _TooLarge(Exception):
@@ -596,6 +833,7 @@ def parse_yaml(text: str, keys_only: bool = False) -> list[YamlDoc]:
     callers that only ask whether a text parses, how many documents it has and what its
     top-level keys are (the whole text is still parsed and bounded as usual)."""
     docs: list[YamlDoc] = []
+    yaml11 = False
     hidden = _hide_breaks(text)
     restore = hidden is not None
     text = hidden if hidden is not None else text
@@ -606,23 +844,106 @@ def parse_yaml(text: str, keys_only: bool = False) -> list[YamlDoc]:
             doc.limit = SyntaxProblem(f"nesting is deeper than {MAX_DEPTH} levels", deep)
             docs.append(doc)
             continue
+        unspaced = _unspaced_comment(chunk, line0)
+        if unspaced is not None:
+            doc = YamlDoc(len(docs), line0)
+            doc.syntax = unspaced
+            docs.append(doc)
+            continue
         try:
             # At the end of the stream `yaml` still ends a block scalar with its line break.
             nodes = _compose_all(chunk if chunk.endswith("\n") else chunk + "\n")
         except yaml.MarkedYAMLError as exc:
-            doc = YamlDoc(len(docs), line0)
-            doc.syntax = _syntax_problem(exc, line0, chunk)
-            docs.append(doc)
-            continue
+            retried = _with_surrogates(chunk, exc)
+            if retried is None:
+                doc = YamlDoc(len(docs), line0)
+                doc.syntax = _syntax_problem(exc, line0, chunk)
+                docs.append(doc)
+                continue
+            nodes = retried
         except (yaml.YAMLError, ValueError) as exc:  # reader errors: control characters and the like
             doc = YamlDoc(len(docs), line0)
             doc.syntax = SyntaxProblem(str(exc).splitlines()[0], Span(line0, 0, line0, 0))
             docs.append(doc)
             continue
         shared = "*" in chunk  # no `*`, no alias: each node is reached once
+        directive = _VERSION.search(chunk) if "%" in chunk else None
+        if directive is not None:  # `yaml` keeps a version until the next %YAML directive
+            yaml11 = directive.group(1) == "1.1"
+        bangs = _bangs(chunk) if "!" in chunk else frozenset()
         for node in nodes:
-            docs.append(_build_document(node, len(docs), line0, restore, shared, keys_only))
+            docs.append(_build_document(node, len(docs), line0, restore, shared, keys_only, yaml11, bangs))
     return docs
+
+
+# A `%YAML` directive line before the document's `---`: its version.
+_VERSION = re.compile(r"\A(?:[ \t]*(?:#.*|%.*)?\n)*?%YAML[ \t]+(\S+)", re.MULTILINE)
+_BANG = re.compile(r"(?:^|(?<=[\s\[{,]))![ \t]")
+_UNSPACED = re.compile(r"[\"'\]}]#")
+
+
+def _bangs(chunk: str) -> frozenset[tuple[int, int]]:
+    """(line, column) of every non-specific tag `! ` (libyaml resolves what follows as untagged)."""
+    if _BANG.search(chunk) is None:
+        return frozenset()
+    found = set()
+    for line_no, line in enumerate(chunk.split("\n")):
+        for m in _BANG.finditer(line):
+            found.add((line_no, m.start()))
+    return frozenset(found)
+
+
+def _unspaced_comment(chunk: str, line0: int) -> SyntaxProblem | None:
+    """A `#` right after a closing quote or bracket: a comment `yaml` refuses (it must follow
+    white space) and libyaml takes as a comment."""
+    if _UNSPACED.search(chunk) is None:
+        return None
+    lines = chunk.split("\n")
+    scanner = _Parser(chunk)
+    try:
+        while scanner.check_token():
+            token = scanner.get_token()
+            assert token is not None
+            end = token.end_mark
+            quoted = isinstance(token, ScalarToken) and token.style in ('"', "'")
+            if (quoted or isinstance(token, FlowSequenceEndToken | FlowMappingEndToken)) and lines[end.line][
+                end.column : end.column + 1
+            ] == "#":
+                line = end.line + line0
+                return SyntaxProblem(
+                    "a comment must be separated from the value by a space (Backstage's parser: "
+                    "`Comments must be separated from other tokens by white space characters`)",
+                    Span(line, end.column, line, end.column + 1),
+                )
+    except yaml.YAMLError:
+        pass  # the compose that follows reports it
+    finally:
+        scanner.dispose()
+    return None
+
+
+_SURROGATE_PAIR = re.compile(r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})")
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}|\\U0000[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _with_surrogates(chunk: str, exc: yaml.MarkedYAMLError) -> list[Node | None] | None:
+    """The nodes of a chunk libyaml refused only for a surrogate escape (`"\\ud800"`), which
+    `yaml` accepts: a pair becomes its character, a lone half U+FFFD (a Python string holding it
+    could not be printed). None when that was not the problem."""
+    if "Unicode character escape" not in (exc.problem or ""):
+        return None
+
+    def pair(m: re.Match[str]) -> str:
+        code = 0x10000 + ((int(m[1], 16) - 0xD800) << 10) + (int(m[2], 16) - 0xDC00)
+        return f"\\U{code:08X}"
+
+    fixed = _SURROGATE.sub(
+        lambda m: "\\uFFFD" if m[0][1] == "u" else "\\U0000FFFD", _SURROGATE_PAIR.sub(pair, chunk)
+    )
+    try:
+        return _compose_all(fixed if fixed.endswith("\n") else fixed + "\n")
+    except yaml.YAMLError:
+        return None
 
 
 def _build_document(
@@ -632,11 +953,13 @@ def _build_document(
     restore: bool = False,
     shared: bool = True,
     keys_only: bool = False,
+    yaml11: bool = False,
+    bangs: frozenset[tuple[int, int]] = frozenset(),
 ) -> YamlDoc:
     if node is None:
         return YamlDoc(index, line0, empty=True)
     doc = YamlDoc(index, line0 + node.start_mark.line)
-    builder = _Builder(doc, line0, restore, shared)
+    builder = _Builder(doc, line0, restore, shared, yaml11, bangs)
     doc.root_span = builder.span(node)
     try:
         root = None
@@ -665,6 +988,17 @@ def _build_document(
         return doc
     except _TooDeep as exc:
         doc.limit = SyntaxProblem(f"nesting is deeper than {MAX_DEPTH} levels", builder.span(exc.node))
+        return doc
+    except _BadScalar as exc:
+        doc.syntax = SyntaxProblem(exc.message, exc.span)
+        return doc
+    except _TooManyAliases as exc:
+        doc.limit = SyntaxProblem(
+            f"this alias uses its anchor more than {MAX_ALIAS_COUNT} times over, the most Backstage's "
+            "parser allows (`Excessive alias count indicates a resource exhaustion attack`): it reads "
+            "nothing from this file",
+            exc.span,
+        )
         return doc
     if root is None and isinstance(node, ScalarNode) and not node.style:
         doc.empty = True  # `--- null` / `--- ~`: Backstage ignores it like an empty document

@@ -1,8 +1,12 @@
-"""portal-lint's verdicts on the generated entities, side by side with the server's.
+"""portal-lint's verdicts on the judged cases, side by side with Backstage's.
 
-portal-lint calls an entity invalid when its Backstage-level families (YML, CAT) report an
-error. A disagreement is explained when its id matches a glob of a cause in differences.md
-and portal-lint's findings carry that cause's codes (or none, for `codes: none`).
+Backstage's verdict per case is the judge's (judge.js, recorded in verdicts.json): rejected
+when any document of the file fails on its way into the catalog. portal-lint calls a file
+invalid when it reports an error of its Backstage-level rules: the YML and CAT families, and
+REF001/REF002 (a reference Backstage cannot parse, or a dependency without a kind: the catalog
+rejects the entity when it emits relations). A disagreement is explained when its id matches
+a glob of a cause in differences.md and portal-lint's findings carry that cause's codes (or
+none, for `codes: none`).
 
     python -m tests.differential.compare     # agreement figure and differences by cause
 """
@@ -21,14 +25,20 @@ from typing import Any, Protocol, TypeVar
 
 from portal_lint.engine import lint
 from portal_lint.registry import load_metadata
-from tests.differential.generate import Entity, digest, entities
+from tests.differential.generate import FileCase, case_digest, cases
 
 HERE = Path(__file__).resolve().parent
 VERDICTS = HERE / "verdicts.json"
 DIFFERENCES = HERE / "differences.md"
 VERDICT_FAMILIES = ("YML", "CAT")
-# Linted too, so a cause can say which rule outside YML/CAT reports what the server rejects.
+VERDICT_CODES = frozenset({"REF001", "REF002"})  # Backstage rejects what these report
+# Linted too, so a cause can say which rule outside the verdict reports what the server rejects.
 ALSO_LINTED = ("REF",)
+
+
+def rejects(codes: Iterable[str]) -> bool:
+    """Whether these error codes say Backstage rejects the file."""
+    return any(c.startswith(VERDICT_FAMILIES) or c in VERDICT_CODES for c in codes)
 
 
 @dataclass(frozen=True)
@@ -40,11 +50,11 @@ class Row:
 
     @property
     def text(self) -> str:
-        return ""  # entity cases are matched by id
+        return ""  # cases are matched by id
 
     @property
     def portal_valid(self) -> bool:
-        return not any(c.startswith(VERDICT_FAMILIES) for c in self.codes)
+        return not rejects(self.codes)
 
     @property
     def agrees(self) -> bool:
@@ -102,18 +112,19 @@ def _selected() -> list[str]:
     return [m.code for m in load_metadata().values() if m.enabled and m.family in families]
 
 
-def portal_errors(batch: Mapping[str, Entity]) -> dict[str, frozenset[str]]:
-    """id → codes of the error findings portal-lint reports for that entity.
+def portal_errors(batch: Mapping[str, FileCase]) -> dict[str, frozenset[str]]:
+    """id → codes of the error findings portal-lint reports for that case.
 
-    Each entity is written as JSON (a YAML 1.2 flow mapping, so it reads exactly as sent to
-    the server) to its own repository, and one run lints them all."""
+    Each case's files are written to their own repository, and one run lints them all."""
     with tempfile.TemporaryDirectory(prefix="portal-lint-differential-") as tmp:
         root = Path(tmp)
         folders: dict[str, str] = {}
-        for n, (key, entity) in enumerate(batch.items()):
+        for n, (key, case) in enumerate(batch.items()):
             folder = root / f"e{n:05d}"
             (folder / ".git").mkdir(parents=True)
-            (folder / "catalog-info.yaml").write_text(json.dumps(entity, indent=2, ensure_ascii=False))
+            for rel, text in case["files"].items():
+                (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+                (folder / rel).write_text(text, encoding="utf-8")
             folders[folder.name] = key
         result = lint([str(root)], cwd=root, select=_selected(), strict=True)
     found: dict[str, set[str]] = {key: set() for key in batch}
@@ -123,7 +134,7 @@ def portal_errors(batch: Mapping[str, Entity]) -> dict[str, frozenset[str]]:
     return {key: frozenset(codes) for key, codes in found.items()}
 
 
-def rows(table: Mapping[str, Mapping[str, Any]], batch: Mapping[str, Entity]) -> list[Row]:
+def rows(table: Mapping[str, Mapping[str, Any]], batch: Mapping[str, FileCase]) -> list[Row]:
     errors = portal_errors(batch)
     return [Row(key, bool(table[key]["valid"]), table[key].get("message"), errors[key]) for key in batch]
 
@@ -171,9 +182,9 @@ def classify(all_rows: Iterable[C], known: list[Cause]) -> tuple[dict[str, list[
     return by_cause, unexplained
 
 
-def stale(table: Mapping[str, Mapping[str, Any]], batch: Mapping[str, Entity]) -> list[str]:
-    """Ids whose recorded verdict is for another entity (or missing): re-record."""
-    return [k for k, e in batch.items() if k not in table or table[k].get("digest") != digest(e)]
+def stale(table: Mapping[str, Mapping[str, Any]], batch: Mapping[str, FileCase]) -> list[str]:
+    """Ids whose recorded verdict is for another case (or missing): re-record."""
+    return [k for k, c in batch.items() if k not in table or table[k].get("digest") != case_digest(c)]
 
 
 def describe(row: Row) -> str:
@@ -196,10 +207,10 @@ def print_agreement(all_rows: list[C], known: list[Cause], describe: Callable[[C
 
 
 def main() -> int:
-    table, batch = load_table(), entities()
+    table, batch = load_table(), cases()
     out_of_date = stale(table, batch)
     if out_of_date:
-        print(f"{len(out_of_date)} entities have no recorded verdict: python -m tests.differential.record")
+        print(f"{len(out_of_date)} cases have no recorded verdict: python -m tests.differential.record")
         return 1
     return print_agreement(rows(table, batch), entity_causes(), describe)
 

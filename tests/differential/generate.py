@@ -704,8 +704,192 @@ def digest(entity: Entity) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+# ---------------------------------------------------------------------------- whole files
+
+# A catalog file is judged as the catalog ingests it (judge.js): text-level classes that no
+# entity sent as JSON can show. Each case is a main file and the files next to it.
+FileCase = dict[str, Any]  # {"main": "catalog-info.yaml", "files": {path: text}}
+_HEAD = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: payments\n"
+_SPEC = (
+    "spec:\n  type: service\n  lifecycle: production\n  owner: group:default/team-payments\n"
+    "  system: commerce\n"
+)
+_API = (
+    "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: payments-api\nspec:\n  type: {type}\n"
+    "  lifecycle: production\n  owner: team-payments\n  system: commerce\n{extra}"
+)
+
+
+def _component(metadata: str = "", spec: str = "") -> str:
+    """A valid Component with extra metadata lines (indented 2) and spec lines (indented 2)."""
+    return _HEAD + metadata + _SPEC + spec
+
+
+def _aliases(n: int, anchor: str = "gold") -> str:
+    return f"  labels:\n    tier: &tier {anchor}\n" + "".join(f"    t{i}: *tier\n" for i in range(n))
+
+
+TEXTS: dict[str, str] = {
+    # keys that differ only in case (the stitcher's rule)
+    "case/labels": _component("  labels:\n    tier: gold\n    Tier: silver\n"),
+    "case/title": _component("  title: Payments\n  Title: Payments service\n"),
+    "case/spec-owner": _component(spec="  Owner: group:default/team-billing\n"),
+    "case/annotation-keys": _component("  annotations:\n    example.com/a: x\n    example.com/A: y\n"),
+    "case/link-items": _component(
+        "  links:\n    - url: https://a.example.com\n    - URL: https://b.example.com\n      url: https://c.example.com\n"
+    ),
+    "case/list-items": _component(spec="  providesApis: [payments-api, Payments-API]\n"),
+    "case/different-subkeys": _component(spec="  x: {a: 1}\n  X: {b: 2}\n"),
+    "case/same-key-other-levels": _component("  labels:\n    name: x\n"),
+    # merge keys: Backstage does not merge
+    "merge/spec": _HEAD + "spec:\n  <<: &d {type: service, lifecycle: production}\n  owner: team-payments\n",
+    "merge/metadata-name": _HEAD.replace("  name: payments\n", "  <<: {name: payments}\n") + _SPEC,
+    "merge/extra-key": _component(spec="  <<: {tier: gold}\n"),
+    # the alias limit of the `yaml` package
+    "alias/99": _component(_aliases(99)),
+    "alias/100": _component(_aliases(100)),
+    "alias/collection-40": _component("  x-list: &l [a, b]\n" + "".join(f"  x{i}: *l\n" for i in range(40))),
+    "alias/nested-weight": _component(
+        "  annotations:\n    a: &a x\n    b: *a\n  x-pair: &p [*a, *a]\n"
+        + "".join(f"  x{i}: *p\n" for i in range(30))
+    ),
+    # comments must follow white space for `yaml`
+    "comment/after-double-quote": _component('  title: "Payments"#svc\n'),
+    "comment/after-single-quote": _component("  title: 'Payments'#svc\n"),
+    "comment/after-flow-list": _component("  tags: [python]#svc\n"),
+    "comment/spaced": _component('  title: "Payments" #svc\n'),
+    "comment/inside-plain": _component("  title: Pay#ments\n"),
+    # tags, and YAML 1.1 documents
+    "tag/int-on-title": _component('  title: !!int "5"\n'),
+    "tag/int-not-a-number": _component('  title: !!int "five"\n'),
+    "tag/float-without-dot": _component('  labels:\n    size: !!float "3"\n'),
+    "tag/float-with-dot": _component('  labels:\n    size: !!float "3.5"\n'),
+    "tag/bool": _component('  labels:\n    pci: !!bool "true"\n'),
+    "tag/null-title": _component('  title: !!null ""\n'),
+    "tag/binary": _component("  description: !!binary aGVsbG8=\n"),
+    "tag/timestamp": _component("  description: !!timestamp 2024-01-01\n"),
+    "tag/str": _component("  title: !!str 5\n"),
+    "tag/non-specific": _component("  title: ! 5\n"),
+    "tag/custom": _component("  title: !custom 5\n"),
+    "yaml11/boolean-label": "%YAML 1.1\n---\n" + _component("  labels:\n    pci: yes\n"),
+    "yaml11/quoted": "%YAML 1.1\n---\n" + _component('  labels:\n    tier: "on"\n'),
+    "yaml11/octal-annotation": "%YAML 1.1\n---\n"
+    + _component("  annotations:\n    example.com/mode: 0755\n"),
+    "yaml11/date-lifecycle": "%YAML 1.1\n---\n" + _HEAD + _SPEC.replace("production", "2024-01-01"),
+    "yaml11/sexagesimal-title": "%YAML 1.1\n---\n" + _component("  title: 1:20\n"),
+    "yaml12/yes-label": _component("  labels:\n    pci: yes\n"),
+    # escapes
+    "escape/lone-surrogate": _component('  title: "\\ud800"\n'),
+    "escape/surrogate-pair": _component('  title: "\\ud83d\\ude00"\n'),
+    # references without a kind where the field has no default
+    "ref/depends-on-without-kind": _component(spec="  dependsOn: [payments-db]\n"),
+    "ref/owner-email": _HEAD + _SPEC.replace("group:default/team-payments", "john@example.com"),
+    "ref/owner-empty-kind": _HEAD + _SPEC.replace("group:default/team-payments", '":team-payments"'),
+    # annotations the file reader repairs or refuses
+    "annotations/empty": _component("  annotations:\n"),
+    "annotations/empty-string": _component('  annotations: ""\n'),
+    "annotations/zero": _component("  annotations: 0\n"),
+    "annotations/false": _component("  annotations: false\n"),
+    "annotations/nan": _component("  annotations: .nan\n"),
+    "annotations/string": _component("  annotations: x\n"),
+    "annotations/list": _component("  annotations: [x]\n"),
+    "annotations/managed-by-location-number": _component(
+        "  annotations:\n    backstage.io/managed-by-location: 5\n"
+    ),
+    # the same entity twice in one file
+    "duplicate/same-file": _component() + "---\n" + _component().replace("name: payments", "name: Payments"),
+    # an MCP server API: catalog-backend checks the plain API schema
+    "api/mcp-server-remotes-only": _API.format(
+        type="mcp-server",
+        extra="  remotes:\n    - type: streamable-http\n      url: https://mcp.example.com\n",
+    ),
+    "api/mcp-server-definition": _API.format(type="mcp-server", extra="  definition: An MCP server\n"),
+}
+
+# Placeholders: the main file reads the others (the judge resolves them as the catalog does).
+PLACEHOLDERS: dict[str, tuple[str, dict[str, str]]] = {
+    "placeholder/links-yaml": (
+        _component("  links: {$yaml: ./links.yaml}\n"),
+        {"links.yaml": "- url: https://grafana.example.com\n  title: Dashboard\n"},
+    ),
+    "placeholder/tags-json": (
+        _component("  tags: {$json: ./tags.json}\n"),
+        {"tags.json": '["python", "payments"]'},
+    ),
+    "placeholder/provides-yaml": (
+        _component(spec="  providesApis: {$yaml: ./apis.yaml}\n"),
+        {"apis.yaml": "- payments-api\n"},
+    ),
+    "placeholder/missing": (_component("  links: {$yaml: ./nowhere.yaml}\n"), {}),
+    "placeholder/two-documents": (
+        _component("  tags: {$yaml: ./tags.yaml}\n"),
+        {"tags.yaml": "- a\n---\n- b\n"},
+    ),
+    "placeholder/broken-yaml": (_component("  tags: {$yaml: ./tags.yaml}\n"), {"tags.yaml": "[a\n"}),
+    "placeholder/broken-json": (_component("  tags: {$json: ./tags.json}\n"), {"tags.json": "[a]"}),
+    "placeholder/text-into-list": (
+        _component(spec="  providesApis: {$text: ./apis.yaml}\n"),
+        {"apis.yaml": "- payments-api\n"},
+    ),
+    "placeholder/mapping-into-list": (
+        _component(spec="  providesApis: {$yaml: ./apis.yaml}\n"),
+        {"apis.yaml": "a: b\n"},
+    ),
+    "placeholder/outside": (_component("  links: {$yaml: ../links.yaml}\n"), {}),
+    "placeholder/description-text": (
+        _component("  description: {$text: ./README.md}\n"),
+        {"README.md": "# Payments\n"},
+    ),
+    "placeholder/definition-text": (
+        _API.format(type="openapi", extra="  definition: {$text: ./openapi.yaml}\n"),
+        {"openapi.yaml": "openapi: 3.0.0\n"},
+    ),
+    "placeholder/definition-yaml": (
+        _API.format(type="openapi", extra="  definition: {$yaml: ./openapi.yaml}\n"),
+        {"openapi.yaml": "openapi: 3.0.0\n"},
+    ),
+    "placeholder/definition-missing": (
+        _API.format(type="openapi", extra="  definition: {$text: ./openapi.yaml}\n"),
+        {},
+    ),
+    "placeholder/bad-tag-from-json": (
+        _component("  tags: {$json: ./tags.json}\n"),
+        {"tags.json": '["Python"]'},
+    ),
+}
+
+
+def file_cases() -> dict[str, FileCase]:
+    """id → a catalog file (and what it reads), for the classes only a whole file shows."""
+    out: dict[str, FileCase] = {
+        f"file/{k}": {"main": "catalog-info.yaml", "files": {"catalog-info.yaml": v}}
+        for k, v in TEXTS.items()
+    }
+    for key, (main, others) in PLACEHOLDERS.items():
+        out[f"file/{key}"] = {"main": "catalog-info.yaml", "files": {"catalog-info.yaml": main, **others}}
+    return out
+
+
+def as_case(entity: Entity) -> FileCase:
+    """An entity as the catalog file that holds it: JSON, which reads as the same YAML."""
+    return {
+        "main": "catalog-info.yaml",
+        "files": {"catalog-info.yaml": json.dumps(entity, indent=2, ensure_ascii=False)},
+    }
+
+
+def cases() -> dict[str, FileCase]:
+    """Every judged case: the entities, each as its own file, then the whole-file cases."""
+    return {**{k: as_case(e) for k, e in entities().items()}, **file_cases()}
+
+
+def case_digest(case: FileCase) -> str:
+    text = json.dumps(case, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
 if __name__ == "__main__":
     all_entities = entities()
-    print(f"{len(all_entities)} entities")
+    print(f"{len(all_entities)} entities, {len(file_cases())} whole files")
     for key in list(all_entities)[:: max(1, len(all_entities) // 10)]:
         print(" ", key)

@@ -1,11 +1,13 @@
-"""Ask the real Backstage backend for its verdict on every generated entity; write verdicts.json.
+"""Ask Backstage's own packages for their verdict on every case; write verdicts.json.
 
     python -m tests.differential.record                 # starts a backend (tests/live), records, stops it
     PORTAL_BACKSTAGE_TOKEN=… python -m tests.differential.record --url http://127.0.0.1:7007
 
-Each entity goes to `POST /api/catalog/validate-entity` with the loopback location of
-generate.LOCATION: 200 is valid, 400 invalid with the server's first error. The table
-keeps, per entity id, the verdict, that message and a digest of the entity sent.
+Every case (each generated entity as its own catalog file, and the whole-file cases of
+generate.file_cases) goes through judge.js, the one oracle: the catalog's file parser, the
+checks of its processing output collector, its placeholder processor, `POST
+/api/catalog/validate-entity` on the running backend, and the stitcher's key check. The table
+keeps, per case id, the verdict, the first rejection and a digest of the case.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import argparse
 import json
 import os
 import re
+import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
@@ -21,49 +24,50 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from tests.differential.generate import LOCATION, Entity, digest, entities
+from tests.differential.generate import LOCATION, FileCase, case_digest, cases
 
 HERE = Path(__file__).resolve().parent
 VERDICTS = HERE / "verdicts.json"
 ROOT = HERE.parents[1]
+NODE_MODULES = ROOT / ".cache" / "backstage" / "node_modules"
+JUDGE = HERE / "judge.js"
 # Every format error ends with the same pointer to an ADR; it says nothing about the entity.
 _ADR = re.compile(r"\s*To learn more about catalog file format, visit: \S+")
 
 
 class ServerError(RuntimeError):
-    """The backend answered something other than a verdict (401, 500, garbage)."""
+    """The judge or the backend answered something other than verdicts."""
 
 
-def verdict(client: httpx.Client, entity: Entity) -> dict[str, Any]:
-    """{"valid": bool, "message": first error or None} from validate-entity."""
-    resp = client.post("/api/catalog/validate-entity", json={"location": LOCATION, "entity": entity})
-    if resp.status_code == 200:
-        return {"valid": True, "message": None}
-    if resp.status_code == 400:
-        errors = resp.json().get("errors") or [{}]
-        message = str(errors[0].get("message", ""))
-        return {"valid": False, "message": _ADR.sub("", message)}
-    raise ServerError(f"validate-entity answered {resp.status_code}: {resp.text[:200]}")
-
-
-def client(url: str, token: str) -> httpx.Client:
-    return httpx.Client(
-        base_url=url.rstrip("/"),
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=30.0,
-        trust_env=False,  # loopback only, whatever proxy the environment names
+def run_judge(request: Mapping[str, Any], token: str = "", node_modules: Path = NODE_MODULES) -> Any:
+    """judge.js's answer to one request (see its header), run by node from the installed backend."""
+    proc = subprocess.run(
+        ["node", str(JUDGE)],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="surrogatepass",
+        timeout=600,
+        env={**os.environ, "NODE_PATH": str(node_modules), "BACKSTAGE_TOKEN": token},
+        check=False,
     )
+    if proc.returncode != 0:
+        raise ServerError(proc.stderr.strip()[-500:])
+    return json.loads(proc.stdout)
 
 
-def ask(url: str, token: str, todo: Mapping[str, Entity]) -> dict[str, dict[str, Any]]:
-    """id → {valid, message, digest} for every entity in `todo`."""
-    out: dict[str, dict[str, Any]] = {}
-    with client(url, token) as c:
-        for key, entity in todo.items():
-            out[key] = {**verdict(c, entity), "digest": digest(entity)}
-    return out
+def ask(url: str, token: str, todo: Mapping[str, FileCase]) -> dict[str, dict[str, Any]]:
+    """id → {valid, message, digest} for every case in `todo`."""
+    found = run_judge({"mode": "judge", "url": url, "cases": list(todo.values())}, token)
+    return {
+        key: {
+            "valid": v["valid"],
+            "message": _ADR.sub("", v["message"]) if v["message"] else None,
+            "digest": case_digest(case),
+        }
+        for (key, case), v in zip(todo.items(), found, strict=True)
+    }
 
 
 def backend_versions() -> dict[str, str]:
@@ -100,13 +104,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", help="a running backend (default: start one from tests/live)")
     parser.add_argument("--output", type=Path, default=VERDICTS)
     args = parser.parse_args(argv)
-    todo = entities()
+    todo = cases()
     with _backend(args.url) as (url, token):
         began = time.monotonic()
         table = ask(url, token, todo)
         seconds = time.monotonic() - began
     doc = {
         "location": LOCATION,
+        "judge": "judge.js: parseEntityYaml, the output collector's checks, PlaceholderProcessor, "
+        "validate-entity, buildEntitySearch",
         "backend": backend_versions(),
         "verdicts": dict(sorted(table.items())),
     }

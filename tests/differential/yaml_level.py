@@ -4,7 +4,7 @@ Backstage reads a catalog file with `parseEntityYaml` (@backstage/plugin-catalog
 `yaml` npm package, YAML 1.2, unique keys, no merge keys; each document becomes an entity,
 an error (`YAML error at …`, `Expected object at root`) or nothing (an empty document).
 This module builds a corpus of texts (realistic catalog files, tricky snippets, and seeded
-mutations of both), asks that very function (parse_entity_yaml.js, run with the
+mutations of both), asks that very function (judge.js in parse mode, run with the
 installed backend's node_modules) for its outcome on each, records them in
 yaml_verdicts.json, and compares portal-lint's reading: the same documents, each an error
 exactly when Backstage's is, and the same values for the entities.
@@ -18,9 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import random
-import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,11 +28,10 @@ from typing import Any
 from portal_lint.parse.tree import PMap
 from portal_lint.parse.yaml12 import parse_yaml
 from tests.differential.compare import Cause, causes, print_agreement
+from tests.differential.record import NODE_MODULES, run_judge
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
 VERDICTS = HERE / "yaml_verdicts.json"
-NODE_MODULES = ROOT / ".cache" / "backstage" / "node_modules"
 SEED = 20261126
 MUTATIONS = 2000
 
@@ -108,6 +105,22 @@ TRICKY = [
     "--- # doc\n",
     "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: payments\n  annotations:\n"
     "    port: 8080\n    flag: true\n    date: 2024-01-01\nspec:\n  type: service\n",
+    'a: "x"#c\n',
+    "a: 'x'#c\nb: 2\n",
+    "a: [x]#c\n",
+    "a: {b: 1}#c\n",
+    'a: "x" #c\nb: x#c\n',
+    'a: ! 5\nb: !!int "5"\nc: !!float "3"\nd: !!float "3.5"\ne: !!int "x"\nf: !!bool "true"\n',
+    "a: !!timestamp 2024-01-01T10:00:00+02:00\nb: !!timestamp 2024-1-2 3:04:05.6 -5\n"
+    "c: !!binary aGVs\n bG8=\n",
+    'a: "\\ud83d\\ude00"\nb: "\\U0001F600"\n',
+    'a: "\\ud800"\n',
+    "%YAML 1.1\n---\na: yes\nb: 0755\nc: 1:20\nd: 2024-01-01\ne: 0b101\nf: 1_000.5\ng: .5\n"
+    "h: 2024-1-2 3:04:05.6 -5\n",
+    "%YAML 1.1\n---\nn: 1\nY: on\nOff: ~\nx: 190:20:30.15\ny: 0x1F\nz: +12_3\n",
+    "a: &x 1\n" + "".join(f"b{i}: *x\n" for i in range(99)),
+    "a: &x 1\n" + "".join(f"b{i}: *x\n" for i in range(100)),
+    "a: &x [1]\np: &p [*x, *x]\n" + "".join(f"b{i}: *p\n" for i in range(33)),
 ]
 OPS = ("insert", "delete", "dup-line", "swap", "indent", "truncate")
 PAYLOADS = [
@@ -277,18 +290,10 @@ def digest(text: str) -> str:
 # ---------------------------------------------------------------------------- the two readings
 
 
-def backstage(batch: Mapping[str, str], node_modules: Path = NODE_MODULES) -> dict[str, list[dict[str, Any]]]:
+def backstage(batch: Mapping[str, str]) -> dict[str, list[dict[str, Any]]]:
     """id → what Backstage's parseEntityYaml yields for the text (one entry per document it emits)."""
-    proc = subprocess.run(
-        ["node", str(HERE / "parse_entity_yaml.js")],
-        input=json.dumps(list(batch.values())),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "NODE_PATH": str(node_modules)},
-        check=True,
-    )
-    return dict(zip(batch, json.loads(proc.stdout), strict=True))
+    found = run_judge({"mode": "parse", "texts": list(batch.values())})
+    return dict(zip(batch, found, strict=True))
 
 
 def _json(value: Any) -> Any:
@@ -297,6 +302,8 @@ def _json(value: Any) -> Any:
         return {k: _json(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_json(v) for v in value]
+    if isinstance(value, bytes):  # a Buffer, as JSON writes it
+        return {"type": "Buffer", "data": list(value)}
     if isinstance(value, float) and not math.isfinite(value):
         return {"$number": "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")}
     return value
@@ -391,7 +398,7 @@ def record(path: Path = VERDICTS) -> str:
     table = {k: {"outcome": found[k], "digest": digest(t)} for k, t in batch.items()}
     version = json.loads((NODE_MODULES / "yaml" / "package.json").read_text())["version"]
     doc = {"parser": f"parseEntityYaml, yaml {version}", "verdicts": dict(sorted(table.items()))}
-    path.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")  # ASCII: texts hold lone surrogates
     return f"{len(table)} texts -> {path}"
 
 

@@ -1,6 +1,6 @@
-"""The differential tables are what Backstage says today: every generated entity is sent to
-the running backend again (verdicts.json), every YAML text parsed again by the installed
-backend's parser (yaml_verdicts.json)."""
+"""The differential tables are what Backstage says today: every case is judged again by
+judge.js against the running backend (verdicts.json), every YAML text parsed again by the
+installed backend's parser (yaml_verdicts.json)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.live
 
 def test_the_recorded_verdicts_are_the_servers(backstage: Backend) -> None:
     table = compare.load_table()
-    fresh = record.ask(backstage.url, backstage.token, generate.entities())
+    fresh = record.ask(backstage.url, backstage.token, generate.cases())
     changed = [
         f"{key}: recorded {'valid' if table[key]['valid'] else 'invalid'}, now {got['message'] or 'valid'}"
         for key, got in fresh.items()
