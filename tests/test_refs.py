@@ -93,3 +93,29 @@ def test_unknown_kinds_have_no_reference_fields(tmp_path: Path) -> None:
         "apiVersion: backstage.io/v1alpha1\nkind: Service\nmetadata:\n  name: x\nspec:\n  owner: t\n",
     )
     assert list(refs_of(entity)) == []
+
+
+def test_what_backstage_rejects_is_an_error_and_what_it_ingests_a_warning(tmp_path: Path) -> None:
+    """REF001/REF002 (the catalog cannot parse the reference: it rejects the entity) say so;
+    an owner that parses but names no entity (create-app's e-mail address) is REF005, a
+    warning saying the portal will show no owner, and an error only under the owner standard."""
+    from tests.expectations import lint_repo, make_repo
+
+    text = (
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: payments\nspec:\n"
+        "  type: service\n  lifecycle: production\n  owner: john@example.com\n  system: commerce\n"
+        "  subcomponentOf: ':payments'\n  dependsOn: [payments-db]\n"
+    )
+    result = lint_repo(make_repo(tmp_path, {"catalog-info.yaml": text}))
+    by_code = {d.code: d for d in result.diagnostics if d.code.startswith(("REF", "STD002"))}
+    assert sorted(by_code) == ["REF001", "REF002", "REF005", "STD002"]
+    for code in ("REF001", "REF002"):
+        assert (
+            by_code[code].severity == "error"
+            and "Backstage rejects Component `payments`" in by_code[code].message
+        )
+    assert (
+        by_code["REF005"].severity == "warning"
+        and "the portal will show no owner" in by_code["REF005"].message
+    )
+    assert by_code["STD002"].severity == "error" and "show no owner" in by_code["STD002"].message

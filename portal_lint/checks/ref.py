@@ -45,9 +45,9 @@ def ref_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
         got = use.parsed
         if isinstance(got, RefError) and not got.missing_kind:  # missing kind: REF002
             yield Finding(
-                f"`{use.pointer}` is not a valid entity reference: {got}; Backstage cannot parse it when it "
-                f"emits relations and rejects {entity.kind} `{excerpt(entity.name)}`: write it as "
-                f"kind:namespace/name, e.g. `{_example(use, use.default_kind or 'component')}`",
+                f"`{use.pointer}` is not a valid entity reference: {got}; Backstage rejects {entity.kind} "
+                f"`{excerpt(entity.name)}` (it cannot parse the reference when it emits relations): write it "
+                f"as kind:namespace/name, e.g. `{_example(use, use.default_kind or 'component')}`",
                 use.span,
                 pointer=use.pointer,
             )
