@@ -19,6 +19,7 @@ from portal_lint.parse.yaml12 import SyntaxProblem, YamlDoc
 from portal_lint.policy import Policy, cite, enforcement, policy_for
 from portal_lint.registry import Rule, RuleContext
 from portal_lint.selection import select_rules
+from portal_lint.state import RepoState, Run
 
 if TYPE_CHECKING:
     from portal_lint.catalog import CatalogError
@@ -26,33 +27,6 @@ if TYPE_CHECKING:
 
 Subject = tuple[str, Any, SourceFile]  # (what rules it is for, the subject, the file it is in)
 Loader = Callable[[Target, "Run"], Iterable[Subject]]
-
-
-class Run:
-    """State shared by the rules of one run (config, catalog index, per-family caches)."""
-
-    def __init__(
-        self,
-        cwd: Path,
-        config: config_mod.Config,
-        by_subject: dict[str, list[tuple[Rule, RuleContext]]],
-        index: Any = None,
-        strict: bool = False,
-        select: tuple[str, ...] = (),
-    ) -> None:
-        self.cwd = cwd
-        self.config = config
-        self.by_subject = by_subject
-        self.index = index  # portal_lint.catalog.index.EntityIndex when a snapshot or catalog is given
-        self.strict = strict  # tests: let a rule's exception propagate instead of reporting it
-        self.select = select  # the caller's own selection: rules it names run whatever the policy
-        self.notices: list[str] = []
-        self.internal_errors: list[str] = []
-        self.cache: dict[str, Any] = {}
-
-    def notice(self, text: str) -> None:
-        if text not in self.notices:
-            self.notices.append(text)
 
 
 def load_catalog_subjects(target: Target, run: Run) -> Iterable[Subject]:
@@ -132,13 +106,11 @@ class _Collector:
         self.out: list[Diagnostic] = []
         self.bound: Bound = run.by_subject
         self._builtin: tuple[Policy, Bound] | None = None  # the built-in policy's binding, made once
-        # repository root → file → its suppressions (POL003 reads them per repository)
-        self.suppressions: dict[Path, dict[Path, suppress.Suppressions]] = {}
         metas = registry.load_metadata()
         self.resolve = {k: (m.code, m.name) for m in metas.values() for k in (m.code, m.name)}
 
     def sup_for(self, path: Path, text: str | None, repo: Repo) -> suppress.Suppressions:
-        per_repo = self.suppressions.setdefault(repo.root, {})
+        per_repo = self.run.state_of(repo.root).suppressions
         got = per_repo.get(path)
         if got is None:
             if text is None:
@@ -152,6 +124,7 @@ class _Collector:
     def enter(self, repo: Repo) -> None:
         """Bind the run's rules for one repository: a gated rule only where its policy (or
         config) asks for it, with the policy's parameters and the standard it cites."""
+        self.run.repo = RepoState(repo.root)
         policy = policy_for(self.run, repo)
         if self._builtin is not None and self._builtin[0] is policy:
             self.bound = self._builtin[1]
@@ -366,10 +339,9 @@ def _lint_run(
     kinds = {t.kind for t in targets}
     subjects = None
     if kinds <= KIND_SUBJECTS.keys():
-        subjects = {"repo", *(s for k in kinds for s in KIND_SUBJECTS[k])}
+        subjects = {"repo", "suppressions", *(s for k in kinds for s in KIND_SUBJECTS[k])}
     bind(cfg, select_rules(cfg, select, ignore), run, subjects)
     col = _Collector(run)
-    run.cache["suppressions"] = col.suppressions
     # Sorted by parts, as Path orders them, without a Python-level comparison per pair.
     by_repo: dict[Path, list[Target]] = {r: [] for r in sorted(discovery.repos, key=lambda r: r.parts)}
     for target in targets:
@@ -442,21 +414,11 @@ def _lint_chunk(col: _Collector, chunk: list[tuple[Repo, list[Target]]]) -> Chun
             for target in targets:
                 _lint_target(col, target)
             col.run_rules("repo", repo, None, repo)
-            col.suppressions.pop(repo.root, None)
+            col.run_rules("suppressions", run.repo, None, repo)  # after every rule, as ruff's RUF100
             repo.release()
-            _forget(run.cache, str(repo.root))
         return col.out, run.notices, run.internal_errors
     finally:
         col.out, run.notices, run.internal_errors = saved
-
-
-def _forget(cache: dict[str, Any], root: str) -> None:
-    """Drop the run cache's entries about one repository once it is done: those keyed
-    `<what>:<repository root>` or `<what>:<a path inside it>` (a policy, what is in force,
-    a definition file), which would otherwise pile up over thousands of repositories."""
-    inside = f":{root}{os.sep}"
-    for key in [k for k in cache if k.endswith(f":{root}") or inside in k]:
-        del cache[key]
 
 
 def _lint_target(col: _Collector, target: Target) -> None:

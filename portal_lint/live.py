@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from portal_lint.model import Entity, Repo, posix_rel
 from portal_lint.refs import RefError, RefUse, format_problem, parse_ref, refs_of
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from portal_lint.catalog.index import EntityIndex, Entry
     from portal_lint.catalog.snapshot import Snapshot
     from portal_lint.config import Config
+    from portal_lint.state import Run
 
     SnapshotLoader = Callable[[Path], Snapshot]
 
@@ -266,16 +267,15 @@ def _str(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def lookups(run: Any, repo: Repo) -> Lookups | None:
+def lookups(run: Run, repo: Repo) -> Lookups | None:
     """One batched lookup of every ref the repository's entities use, memoised per run.
 
     None when there is no snapshot or catalog at all (the run then carries one notice
     that existence checks were skipped).
     """
-    key = f"live-lookups:{repo.root}"
-    if key in run.cache:
-        got: Lookups | None = run.cache[key]
-        return got
+    state = run.state_of(repo.root)
+    if state.lookups is not None:
+        return state.lookups[0]
     index: EntityIndex | None = run.index
     result: Lookups | None = None
     if index is None:
@@ -294,7 +294,7 @@ def lookups(run: Any, repo: Repo) -> Lookups | None:
         key_name = run.config.get("template-version-key") or TEMPLATE_VERSION_KEY
         local = {e.ref: _str(e.annotation(key_name)) for e in entities if e.ref is not None}
         result = Lookups(entries, local, index.can_check_existence, index.description)
-    run.cache[key] = result
+    state.lookups = (result,)
     return result
 
 
@@ -306,16 +306,16 @@ _HOSTED = re.compile(r"^url:(https?://[^/]+/.+?)/(?:-/)?(?:blob|tree|src|raw)/(.
 _REMOTE_SCP = re.compile(r"^(?:[\w.-]+@)?([\w.-]+):(?!//)(.+)$")
 
 
-def location_of(run: Any, entity: Entity) -> str | None:
+def location_of(run: Run, entity: Entity) -> str | None:
     """The `managed-by-location` this repository gives the entity's file, when known: the
     base from --location, the config's `location` or the git remote, plus the file's path."""
     repo = entity.file.repo
-    key = f"live-location:{repo.root}"
-    if key not in run.cache:
-        index: EntityIndex | None = run.index
+    state = run.state_of(repo.root)
+    if state.location is None:
+        index = run.index
         given = (index.location if index is not None else None) or run.config.get("location")
-        run.cache[key] = given or git_location(repo.root)
-    base: str | None = run.cache[key]
+        state.location = (given or git_location(repo.root),)
+    base = state.location[0]
     if base is None:
         return None
     return base.rsplit("/", 1)[0] + "/" + posix_rel(entity.file.path, repo.root)

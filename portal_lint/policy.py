@@ -17,12 +17,15 @@ import re
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from portal_lint.config import Config
 from portal_lint.diagnostic import Finding, Related
 from portal_lint.model import InputError, Repo, posix_rel, read_text
 from portal_lint.registry import RuleMeta, load_metadata, lookup
+
+if TYPE_CHECKING:
+    from portal_lint.state import Run
 
 AGENTS_FILE = "AGENTS.md"
 BUILTIN = "built-in"
@@ -442,13 +445,12 @@ def load_policy(repo_root: Path, cfg: Config) -> Policy:
     return Policy(standards, bullets, sections)
 
 
-def policy_for(run: Any, repo: Repo) -> Policy:
+def policy_for(run: Run, repo: Repo) -> Policy:
     """The repository's policy, read once per run."""
-    key = f"policy:{repo.root}"
-    got: Policy | None = run.cache.get(key)
-    if got is None:
-        got = run.cache[key] = load_policy(repo.root, run.config)
-    return got
+    state = run.state_of(repo.root)
+    if state.policy is None:
+        state.policy = load_policy(repo.root, run.config)
+    return state.policy
 
 
 # --------------------------------------------------------------------------- rules' view

@@ -16,11 +16,14 @@ import sys
 from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import yaml
 
 from portal_lint.diagnostic import Finding, Severity
+
+if TYPE_CHECKING:
+    from portal_lint.state import Run
 
 CheckFn = Callable[[Any, "RuleContext"], Iterable[Finding]]
 
@@ -29,7 +32,9 @@ CheckFn = Callable[[Any, "RuleContext"], Iterable[Finding]]
 #   entity    every catalog document that parsed to a mapping (portal_lint.model.Entity)
 #   repo      once per repository touched by the run (portal_lint.model.Repo)
 #   skill     every SKILL.md; agents: every AGENTS.md
-SUBJECTS = ("yaml-doc", "entity", "repo", "skill", "agents")
+#   suppressions  once per repository after every other rule: its inline suppressions
+#             (portal_lint.state.RepoState), so a rule can judge them as ruff's RUF100 does
+SUBJECTS = ("yaml-doc", "entity", "repo", "skill", "agents", "suppressions")
 
 _CHECKS: dict[str, CheckFn] = {}
 
@@ -80,10 +85,10 @@ class RuleContext:
 
     __slots__ = ("meta", "options", "run", "standard")
 
-    def __init__(self, meta: RuleMeta, options: dict[str, Any], run: Any, standard: Any = None) -> None:
+    def __init__(self, meta: RuleMeta, options: dict[str, Any], run: Run, standard: Any = None) -> None:
         self.meta = meta
         self.options = options  # config's, else the policy's parameters, else the defaults
-        self.run = run  # portal_lint.engine.Run; typed loosely to keep this module import-light
+        self.run = run
         # portal_lint.policy.Standard: for a gated rule, the standard in force that asks for it
         # (None when only config selects it); its findings cite that standard's bullet.
         self.standard = standard

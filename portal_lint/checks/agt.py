@@ -87,7 +87,7 @@ def agents_too_large(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding]:
     ):
         return  # Codex does not read this file (AGT007, AGT008 say why)
     option = ctx.options["max-bytes"]
-    limit = int(option) if option is not None else codex_max_bytes(ctx.run.cache, agents.source.repo.root)
+    limit = int(option) if option is not None else codex_max_bytes(ctx.run.memo, agents.source.repo.root)
     if limit == 0:
         return  # Codex is told to read no project docs at all
     ancestors = [p for f in reversed(agents.folders_up()[1:]) if (p := _codex_pick(f)) is not None]
@@ -158,7 +158,7 @@ def agents_link_broken(agents: AgentsFile, ctx: RuleContext) -> Iterator[Finding
             )
             continue
         if fragment and where.is_file() and where.suffix.lower() in MARKDOWN_SUFFIXES:
-            anchors = agents.doc.anchors if not path else file_anchors(where, ctx.run.cache, full=True)
+            anchors = agents.doc.anchors if not path else file_anchors(where, ctx.run.memo, full=True)
             if anchor_missing(anchors, fragment):
                 yield Finding(
                     f"`#{excerpt(fragment)}` matches no heading in `{excerpt(path or agents.path.name)}`: "
@@ -201,7 +201,7 @@ def _looks_like_path(text: str) -> bool:
 
 def _basenames(agents: AgentsFile, ctx: RuleContext) -> set[str]:
     repo = agents.source.repo
-    cache: dict[Path, set[str]] = ctx.run.cache.setdefault("agt-basenames", {})
+    cache: dict[Path, set[str]] = ctx.run.memo.setdefault("agt-basenames", {})
     if repo.root not in cache:
         cache[repo.root] = {p.name for p in walk(repo.root)}
     return cache[repo.root]
@@ -346,7 +346,7 @@ def agents_command_undefined(agents: AgentsFile, ctx: RuleContext) -> Iterator[F
     for text, line, col in _shell_lines(agents):
         for cmd in commands_in(text, col):
             definer = DEFINERS[cmd.tool]
-            got = defined(ctx.run.cache, definer, folders)
+            got = defined(ctx.run.memo, definer, folders)
             span = Span(line, cmd.col, line, cmd.col + len(cmd.name))
             if got is None:
                 if cmd.tool == "python":

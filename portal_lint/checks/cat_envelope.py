@@ -42,7 +42,7 @@ KIND_UNKNOWN = "CAT004"
 
 def known_kinds(ctx: RuleContext) -> frozenset[str]:
     """The built-in kinds plus the installation's own (option `extra-kinds` of kind-unknown)."""
-    cache: dict[str, Any] = ctx.run.cache
+    cache: dict[str, Any] = ctx.run.memo
     got: frozenset[str] | None = cache.get("cat.known-kinds")
     if got is None:
         extra = ctx.run.config.rule_options(load_metadata()[KIND_UNKNOWN]).get("extra-kinds") or []

@@ -12,13 +12,12 @@ from portal_lint.model import InputError, Repo, posix_rel, read_text
 from portal_lint.policy import disabled_by_config, policy_for
 from portal_lint.registry import RuleContext, load_metadata, rule
 from portal_lint.selection import select_rules
-from portal_lint.suppress import Suppressions
+from portal_lint.state import RepoState
 
 
 @rule("POL003")
-def suppression_unknown_rule(repo: Repo, ctx: RuleContext) -> Iterator[Finding]:
-    sups: dict[Path, Suppressions] = ctx.run.cache.get("suppressions", {}).get(repo.root, {})
-    for path, sup in sups.items():
+def suppression_unknown_rule(repo: RepoState, ctx: RuleContext) -> Iterator[Finding]:
+    for path, sup in repo.suppressions.items():
         for line, col, token in sup.unknown:
             yield Finding(
                 f"`{excerpt(token)}` in a portal-lint suppression names no rule; use a code like CAT005 "

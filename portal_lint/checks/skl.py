@@ -497,7 +497,7 @@ def skill_reference_missing(skill: SkillFile, ctx: RuleContext) -> Iterator[Find
                 ref.span,
             )
         elif fragment and ref.is_link and where.lower().endswith(MARKDOWN_SUFFIXES) and os.path.isfile(where):
-            anchors = file_anchors(Path(where), ctx.run.cache, full=False) if path else skill.body.anchors
+            anchors = file_anchors(Path(where), ctx.run.memo, full=False) if path else skill.body.anchors
             if anchor_missing(anchors, fragment):
                 yield Finding(
                     f"`#{excerpt(fragment)}` matches no heading in `{excerpt(path or skill.path.name)}`: "

@@ -234,7 +234,7 @@ def techdocs_ref(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
             span,
             pointer=pointer,
         )
-    elif not _has_mkdocs(folder, ctx.run.cache):
+    elif not _has_mkdocs(folder, ctx.run.memo):
         shown = posix_rel(folder, repo.norm_root)
         where = "the repository root" if shown == "." else f"{excerpt(shown)}/"
         yield Finding(

@@ -312,12 +312,12 @@ def _file_findings(entity: Entity, d: Definition, target: Target, ctx: RuleConte
     assert target.path is not None
     repo = entity.file.repo
     where = f"`{d.key}: {excerpt(target.text)}`"
-    kind = file_kind(target.path, ctx.run.cache)
+    kind = file_kind(target.path, ctx.run.memo)
     if kind in ("missing", "dir") or d.key in ("$json", "$yaml"):
         # The kind schema's finding (CAT013): Backstage rejects the API when the file is not
         # there, and a $json/$yaml definition is a mapping where it requires a string.
         return
-    info = inspect(target.path, ctx.run.cache)
+    info = inspect(target.path, ctx.run.memo)
     rel = posix_rel(target.path, repo.norm_root)
     if info.unreadable is not None:
         fix = "" if "re-save" in info.unreadable else ": point the definition at a UTF-8 text file"
@@ -402,7 +402,7 @@ def api_definition_in_api_dir(entity: Entity, ctx: RuleContext) -> Iterator[Find
     elif (
         target.path is not None
         and not target.escapes
-        and file_kind(target.path, ctx.run.cache) == "file"
+        and file_kind(target.path, ctx.run.memo) == "file"
         and not in_api_dir(entity, target.path, api_dir)
     ):
         rel = posix_rel(target.path, entity.file.repo.norm_root)
@@ -458,13 +458,13 @@ def api_entity_required(repo: Repo, ctx: RuleContext) -> Iterator[Finding]:
     files = sorted(f for d in folders if os.path.isdir(d) for f in walk(Path(d)))
     if not files:
         return
-    referenced, formats = _accounted_for(repo, ctx.run.cache)
+    referenced, formats = _accounted_for(repo, ctx.run.memo)
     broken = None
     root_catalog = root / "catalog-info.yaml"
     for f in files:
         if f in referenced:
             continue
-        info = inspect(f, ctx.run.cache)
+        info = inspect(f, ctx.run.memo)
         if info.format is None or not info.root or info.format in formats:
             continue
         if broken is None:
