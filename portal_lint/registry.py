@@ -118,7 +118,7 @@ def rules_dir() -> Path:
     return packaged if packaged.is_dir() else here.parent / "rules"
 
 
-FAMILY_ORDER = ("YML", "CAT", "REF", "STD", "LIV", "SKL", "AGT", "POL")
+FAMILY_ORDER = ("YML", "CAT", "REF", "STD", "TPL", "LIV", "SKL", "AGT", "POL")
 _FAMILY_KEYS = {"family", "title", "description", "rules"}
 _RULE_KEYS = {f for f in RuleMeta._fields if f not in {"code", "family"}}
 

@@ -207,3 +207,25 @@ def pointer(*parts: str | int) -> str:
 
 def item_span(seq: PSeq, index: int) -> Span:
     return seq.item_spans[index] if index < len(seq.item_spans) else seq.span
+
+
+def node_spans(root: PMap, root_span: Span, root_key: Span, path: tuple[str | int, ...]) -> tuple[Span, Span]:
+    """(the node's span, its key's span) for a path of keys/indices below `root` (which sits at
+    `root_span` under the key at `root_key`); an item of a list has no key but itself."""
+    if not path:
+        return root_span, root_key
+    parent: Any = root
+    for step in path[:-1]:
+        parent = parent[step]
+    last = path[-1]
+    if isinstance(parent, PSeq) and isinstance(last, int):
+        span = item_span(parent, last)
+        return span, span
+    if isinstance(parent, PMap) and isinstance(last, str):
+        return parent.value_span(last), parent.key_span(last)
+    return root_span, root_key
+
+
+def path_pointer(base: str, path: tuple[str | int, ...]) -> str:
+    """`spec.steps[0].input` from a base and a path of keys/indices."""
+    return base + "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in path)

@@ -37,24 +37,31 @@ TARGET_INVALID = "CAT020"
 RESOLVERS = frozenset({"$text", "$json", "$yaml", "$openapi", "$asyncapi"})
 
 STR, STRS, OBJ = "string", "strings", "object"
-PRESENCE, PROFILE, STEPS, PARAMETERS, OUTPUT, TARGET, TARGETS = (
+PRESENCE, PROFILE, TARGET, TARGETS, TEMPLATE = (
     "presence",
     "profile",
-    "steps",
-    "parameters",
-    "output",
     "target",
     "targets",
+    "template",  # a Template spec field: the scaffolder's schema checks it (checks/_template.py)
 )
 # Relation fields the kind schemas leave out (only the TypeScript types have them): the schema
 # check never sees them, and relation emission skips a null.
 _UNSCHEMED_NULLABLE = frozenset({"dependencyOf"})
-# Template `spec.output` (Template.v1beta3.schema.json): `links` and `text` are lists of
-# objects with (non-empty, possibly empty) string fields; any other key of `output` is a string.
-OUTPUT_LISTS = {
-    "links": (("url", "entityRef", "title", "icon"), ()),
-    "text": (("title", "icon"), ("content",)),
-}
+# The top-level fields of Template.v1beta3.schema.json's `spec` (a test holds them equal), so
+# that reading the schema file stays off the path of every other kind.
+TEMPLATE_FIELDS = (
+    "type",
+    "owner",
+    "lifecycle",
+    "parameters",
+    "secrets",
+    "presentation",
+    "EXPERIMENTAL_recovery",
+    "formDecorators",
+    "EXPERIMENTAL_formDecorators",
+    "steps",
+    "output",
+)
 
 # kind → (required spec fields, type of every field the schema describes)
 SPEC_SCHEMAS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
@@ -88,17 +95,7 @@ SPEC_SCHEMAS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     ),
     "User": (("memberOf",), {"memberOf": STRS, "profile": PROFILE}),
     "Location": ((), {"type": STR, "presence": PRESENCE, "target": TARGET, "targets": TARGETS}),
-    "Template": (
-        ("type", "steps"),
-        {
-            "type": STR,
-            "owner": STR,
-            "lifecycle": STR,
-            "steps": STEPS,
-            "parameters": PARAMETERS,
-            "output": OUTPUT,
-        },
-    ),
+    "Template": (("type", "steps"), dict.fromkeys(TEMPLATE_FIELDS, TEMPLATE)),
 }
 
 _TYPE_EXAMPLES = {
@@ -387,22 +384,14 @@ class _Walk:
             return
         required, types = schema
         kind = self.entity.kind or ""
+        if kind == "Template":
+            from portal_lint.checks._template import check_spec
+
+            check_spec(self, spec, raw.value_span("spec"), raw.key_span("spec"))
+            return
         for field in required:
             if field not in spec:
-                if field in raw:
-                    continue  # field in raw: root-field-unknown says to move it under spec
-                hint = (
-                    _TYPE_EXAMPLES.get(kind, "`type: …`")
-                    if field == "type"
-                    else _HINTS.get(field, f"`{field}: …`")
-                )
-                self.add(
-                    SPEC_MISSING,
-                    f"`spec.{field}` is missing; Backstage rejects {_a(kind)} without it "
-                    f"(`/spec must have required property '{field}'`): add {hint}",
-                    raw.key_span("spec"),
-                    f"spec.{field}",
-                )
+                self.missing_spec_field(field)
             elif spec[field] is None:
                 self.add(
                     SPEC_MISSING,
@@ -417,6 +406,22 @@ class _Walk:
             if kind_of is STR and value.__class__ is str and value:
                 continue
             self.CHECKS[kind_of](self, value, spec.value_span(field), spec.key_span(field), f"spec.{field}")
+
+    def missing_spec_field(self, field: str) -> None:
+        raw = self.entity.raw
+        kind = self.entity.kind or ""
+        if field in raw:
+            return  # root-field-unknown says to move it under spec
+        hint = (
+            _TYPE_EXAMPLES.get(kind, "`type: …`") if field == "type" else _HINTS.get(field, f"`{field}: …`")
+        )
+        self.add(
+            SPEC_MISSING,
+            f"`spec.{field}` is missing; Backstage rejects {_a(kind)} without it "
+            f"(`/spec must have required property '{field}'`): add {hint}",
+            raw.key_span("spec"),
+            f"spec.{field}",
+        )
 
     def check_string(self, value: Any, span: Span, kspan: Span, ptr: str) -> None:
         self.string(value, span, kspan, ptr, SPEC_INVALID)
@@ -454,85 +459,6 @@ class _Walk:
                 if key in value:
                     self.check_string(value[key], value.value_span(key), value.key_span(key), f"{ptr}.{key}")
 
-    def check_steps(self, value: Any, span: Span, kspan: Span, ptr: str) -> None:
-        if not self.container(value, span, kspan, ptr, SPEC_INVALID, PSeq):
-            return
-        for i, step in enumerate(value):
-            s, sptr = item_span(value, i), f"{ptr}[{i}]"
-            if not self.container(step, s, s, sptr, SPEC_INVALID, PMap):
-                continue
-            if "action" not in step or step["action"] is None:
-                label = f" `{excerpt(step['id'])}`" if isinstance(step.get("id"), str) else ""
-                self.add(
-                    SPEC_MISSING,
-                    f"template step {i + 1}{label} has no `action`; every step needs one: add the "
-                    "action it runs, e.g. `action: fetch:template`",
-                    step.key_span("action") if "action" in step else s,
-                    f"{sptr}.action",
-                )
-            for key in ("action", "id", "name"):
-                if step.get(key) is not None:
-                    self.string(  # the schema sets no minLength on these
-                        step[key],
-                        step.value_span(key),
-                        step.key_span(key),
-                        f"{sptr}.{key}",
-                        SPEC_INVALID,
-                        min1=False,
-                    )
-            if "input" in step:
-                self.check_object(
-                    step["input"], step.value_span("input"), step.key_span("input"), f"{sptr}.input"
-                )
-            self.condition(step, sptr)
-            perms = step.get("backstage:permissions")
-            if "backstage:permissions" in step:
-                pspan, pkey = step.value_span("backstage:permissions"), step.key_span("backstage:permissions")
-                pptr = f"{sptr}.backstage:permissions"
-                if self.container(perms, pspan, pkey, pptr, SPEC_INVALID, PMap) and "tags" in perms:
-                    self.check_strings(
-                        perms["tags"], perms.value_span("tags"), perms.key_span("tags"), f"{pptr}.tags"
-                    )
-
-    def condition(self, item: PMap, ptr: str) -> None:
-        """A step's or output item's `if`: a templated string or a boolean."""
-        cond = item.get("if")
-        if "if" in item and not isinstance(cond, str | bool):
-            self.add(
-                SPEC_INVALID,
-                f"`{ptr}.if` must be a string or a boolean, not {describe(cond)}: write a condition "
-                "such as `${{ parameters.enabled }}`, or true/false",
-                item.value_span("if"),
-                f"{ptr}.if",
-            )
-
-    def check_output(self, value: Any, span: Span, kspan: Span, ptr: str) -> None:
-        if not self.container(value, span, kspan, ptr, SPEC_INVALID, PMap):
-            return
-        for key, item in value.items():
-            vspan, vkey, vptr = value.value_span(key), value.key_span(key), f"{ptr}.{key}"
-            fields = OUTPUT_LISTS.get(key)
-            if fields is None:
-                self.string(item, vspan, vkey, vptr, SPEC_INVALID, min1=False)
-            elif self.container(item, vspan, vkey, vptr, SPEC_INVALID, PSeq):
-                for i, entry in enumerate(item):
-                    s, eptr = item_span(item, i), f"{vptr}[{i}]"
-                    if not self.container(entry, s, s, eptr, SPEC_INVALID, PMap):
-                        continue
-                    for group, min1 in zip(fields, (True, False), strict=True):
-                        for field in (f for f in group if f in entry):
-                            fspan, fkey = entry.value_span(field), entry.key_span(field)
-                            self.string(entry[field], fspan, fkey, f"{eptr}.{field}", SPEC_INVALID, min1=min1)
-                    self.condition(entry, eptr)
-
-    def check_parameters(self, value: Any, span: Span, kspan: Span, ptr: str) -> None:
-        if isinstance(value, PSeq):
-            for i, page in enumerate(value):
-                s = item_span(value, i)
-                self.container(page, s, s, f"{ptr}[{i}]", SPEC_INVALID, PMap)
-        else:
-            self.container(value, span, kspan, ptr, SPEC_INVALID, PMap)
-
     def check_target(self, value: Any, span: Span, kspan: Span, ptr: str) -> None:
         self.string(value, span, kspan, ptr, TARGET_INVALID, scalar_code=TARGET_INVALID)
 
@@ -545,9 +471,6 @@ class _Walk:
         OBJ: check_object,
         PRESENCE: check_presence,
         PROFILE: check_profile,
-        STEPS: check_steps,
-        PARAMETERS: check_parameters,
-        OUTPUT: check_output,
         TARGET: check_target,
         TARGETS: check_targets,
     }

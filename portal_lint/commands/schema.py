@@ -18,6 +18,7 @@ from typing import Any
 from portal_lint.checks import _fields as f
 from portal_lint.checks import _schema as s
 from portal_lint.commands import Parser
+from portal_lint.schemas import template_spec
 
 SCHEMA_ID = "https://github.com/portal-lint/portal-lint/catalog-info.schema.json"
 # The portal standard: "Lifecycle values: production | experimental | deprecated."
@@ -63,39 +64,6 @@ def _field(kind: str) -> Json:
         s.PROFILE: {
             "type": "object",
             "properties": {k: {"type": "string"} for k in ("displayName", "email", "picture")},
-        },
-        s.STEPS: {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["action"],
-                "properties": {
-                    "action": {"type": "string"},
-                    "id": {"type": "string"},
-                    "name": {"type": "string"},
-                    "input": {"type": "object"},
-                    "if": {"type": ["string", "boolean"]},
-                },
-            },
-        },
-        s.PARAMETERS: {"anyOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}}]},
-        s.OUTPUT: {
-            "type": "object",
-            "properties": {
-                key: {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "properties": {
-                            **{k: {"type": "string", "minLength": 1} for k in non_empty},
-                            **{k: {"type": "string"} for k in any_text},
-                            "if": {"type": ["string", "boolean"]},
-                        },
-                    },
-                }
-                for key, (non_empty, any_text) in s.OUTPUT_LISTS.items()
-            },
-            "additionalProperties": {"type": "string"},
         },
         s.TARGET: _text(),
         s.TARGETS: _strings(),
@@ -204,7 +172,12 @@ def build(
     kinds = [*f.BUILTIN_KINDS, *(k for k in extra_kinds if k not in f.KIND_API_VERSIONS)]
     per_kind = []
     for kind, versions in f.KIND_API_VERSIONS.items():
-        spec = _api_spec(lifecycles) if kind == "API" else _spec(s.SPEC_SCHEMAS[kind], lifecycles, kind)
+        if kind == "API":
+            spec = _api_spec(lifecycles)
+        elif kind == "Template":
+            spec = template_spec()  # the scaffolder's own schema of it
+        else:
+            spec = _spec(s.SPEC_SCHEMAS[kind], lifecycles, kind)
         per_kind.append(
             {
                 "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
