@@ -12,12 +12,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from portal_lint.checks._fields import SCHEME, describe, node_spans, path_pointer
+from portal_lint.checks._fields import KIND_API_VERSIONS, SCHEME, describe, node_spans, path_pointer
 from portal_lint.diagnostic import Finding, Span, excerpt
 from portal_lint.model import Entity, posix_rel
 from portal_lint.parse.tree import PMap, PSeq
 from portal_lint.registry import RuleContext, rule
-from portal_lint.scaffold import TEMPLATE_API_VERSION, fetch_steps
 
 Path = tuple[str | int, ...]
 _USER_FIELDS = ("entity", "ref")
@@ -25,7 +24,7 @@ _USER_FIELDS = ("entity", "ref")
 
 def _spec(entity: Entity) -> PMap | None:
     """The spec of a v1beta3 Template; None for anything else (other kinds, other versions)."""
-    if entity.kind != "Template" or entity.raw.get("apiVersion") != TEMPLATE_API_VERSION:
+    if entity.kind != "Template" or entity.raw.get("apiVersion") not in KIND_API_VERSIONS["Template"]:
         return None
     return entity.spec
 
@@ -346,6 +345,8 @@ def fetch_url_missing(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
     spec = _spec(entity)
     if spec is None:
         return
+    from portal_lint.scaffold import fetch_steps  # off the path of files without a Template
+
     steps: PSeq = spec["steps"]  # fetch_steps found steps
     for step in fetch_steps(entity.raw, entity.file.path):
         if step.folder is None or step.folder.exists():
