@@ -73,13 +73,16 @@ def parameter_schema_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Findi
             ptr = path_pointer("spec", path)
             if error.validator in ("anyOf", "enum") and path[-1:] == ("type",):
                 why = (
-                    f"is {describe(error.instance)}, not a JSON Schema type: use string, number, integer, "
-                    "boolean, object, array or null"
+                    f"is {describe(error.instance)}, not a JSON Schema type, so the scaffolder cannot build "
+                    "its form: use string, number, integer, boolean, object, array or null"
                 )
             else:
-                why = f"breaks JSON Schema draft-07: {error.message}"
+                why = (
+                    f"breaks JSON Schema draft-07 ({error.message}), so the scaffolder cannot build its "
+                    "form: correct the keyword"
+                )
             yield Finding(
-                f"`{ptr}` {why}; the scaffolder's form cannot be built from an invalid schema",
+                f"`{ptr}` {why}",
                 at if not isinstance(error.instance, dict | list) else at_key,
                 pointer=ptr,
             )
@@ -298,8 +301,8 @@ def user_field_unknown(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
         ptr = path_pointer("spec", use.path)
         yield Finding(
             f"`{ptr}` reads `user.{excerpt(ref.path[0])}`, which the scaffolder does not set (it renders "
-            "empty): the signed-in user is `user.entity` (their User entity, e.g. "
-            "`user.entity.metadata.name`) and `user.ref` (`user:default/<name>`)",
+            "empty): use `user.entity` for the signed-in user (their User entity, e.g. "
+            "`user.entity.metadata.name`) or `user.ref` (`user:default/<name>`)",
             _ref_span(entity, use),
             pointer=ptr,
         )
@@ -347,8 +350,9 @@ def fetch_url_missing(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
         return
     from portal_lint.scaffold import fetch_steps  # off the path of files without a Template
 
-    steps: PSeq = spec["steps"]  # fetch_steps found steps
+    steps = spec.get("steps")
     for step in fetch_steps(entity.raw, entity.file.path):
+        assert isinstance(steps, PSeq)  # fetch_steps found steps in it
         if step.folder is None or step.folder.exists():
             continue
         node: PMap = steps[step.position]["input"]
