@@ -113,3 +113,47 @@ def test_the_lint_path_composes_with_libyaml_not_the_pure_python_parser(
         "apiVersion: backstage.io/v1alpha1\nkind: Component\n---\nkind: [broken\n---\na: &x 1\nb: *x\n"
     )
     assert [d.ok for d in docs] == [True, False, True]
+
+
+def test_tags_and_yaml_1_1_resolve_as_the_yaml_package_does() -> None:
+    """Values as Backstage's parser gives them (checked against it: tests/differential)."""
+    [doc] = parse_yaml(
+        'a: !!int "5"\nb: !!int "x"\nc: !!float "3"\nd: !!float "3.5"\ne: !!bool "true"\nf: ! 5\n'
+        "g: !!timestamp 2024-01-01T10:00:00+02:00\nh: !!binary aGVsbG8=\n!!binary aGk=: key\n"
+    )
+    assert dict(doc.root) == {
+        "a": 5,
+        "b": "x",
+        "c": "3",
+        "d": 3.5,
+        "e": True,
+        "f": "5",
+        "g": "2024-01-01T08:00:00.000Z",
+        "h": b"hello",
+        "hi": "key",
+    }
+    [bad] = parse_yaml("a: !!timestamp soon\n")
+    assert bad.syntax is not None and "yyyy-mm-dd" in bad.syntax.message
+    # A %YAML 1.1 directive holds until the next one.
+    docs = parse_yaml("%YAML 1.1\n---\na: yes\n---\nb: 0755\n...\n%YAML 1.2\n---\nc: yes\n")
+    assert [dict(d.root) for d in docs] == [{"a": True}, {"b": 493}, {"c": "yes"}]
+
+
+def test_an_anchor_used_more_than_100_times_makes_the_document_unreadable() -> None:
+    ok = "a: &x 1\n" + "".join(f"b{i}: *x\n" for i in range(99))
+    assert parse_yaml(ok)[0].limit is None
+    [doc] = parse_yaml(ok + "b99: *x\n")
+    assert doc.limit is not None and "Excessive alias count" in doc.limit.message
+    assert doc.limit.span.line == 100  # the alias that crosses the limit
+
+
+def test_comments_must_follow_white_space_after_quotes_and_brackets() -> None:
+    for text in ('a: "x"#c\n', "a: 'x'#c\n", "a: [x]#c\n", "a: {b: 1}#c\n"):
+        [doc] = parse_yaml(text)
+        assert doc.syntax is not None and "separated from the value by a space" in doc.syntax.message, text
+    assert parse_yaml('a: "x" #c\nb: x#c\n')[0].root == {"a": "x", "b": "x#c"}
+
+
+def test_surrogate_escapes_are_read_not_refused() -> None:
+    [doc] = parse_yaml('a: "\\ud83d\\ude00"\nb: "\\ud800"\n')
+    assert doc.syntax is None and dict(doc.root) == {"a": "\U0001f600", "b": "\ufffd"}

@@ -345,6 +345,8 @@ def js_key(value: Any) -> str:
         return "false"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
         return str(int(value))
+    if isinstance(value, bytes):  # a Buffer's String(): its bytes as UTF-8
+        return value.decode("utf-8", "replace")
     return str(value)
 
 
@@ -591,7 +593,7 @@ class _Builder:
 def _key_identity(value: Any) -> tuple[str, Any]:
     """Scalar keys are the same when their values are (`===` in JavaScript: 1 and 1.0 are, 1
     and "1" are not)."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    if isinstance(value, bool | str | bytes) or value is None:
         return (type(value).__name__, value)
     return ("number", float(value))
 
