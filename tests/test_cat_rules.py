@@ -365,3 +365,20 @@ def test_any_entity_shape_gives_findings_never_a_crash(tmp_path: Path, entity: d
     text = json.dumps(entity)  # JSON is YAML: every shape the rules can meet, with exact types
     root = make_repo(tmp_path / "fuzz", {"catalog-info.yaml": text})
     lint_repo(root)  # strict: a rule's exception fails the test
+
+
+def test_what_a_placeholder_reads_is_checked_but_never_edited_here(tmp_path: Path) -> None:
+    """Annotations read from a file are validated (Backstage does, after resolving), and the
+    findings point at the placeholder without an edit: the text to change is in the other file."""
+    text = COMPONENT.replace("  name: payments\n", "  name: payments\n  annotations: {$yaml: ./a.yaml}\n")
+    root = make_repo(
+        tmp_path,
+        {
+            "catalog-info.yaml": text,
+            "a.yaml": "example.com/port: 8080\nbackstage.io/github-actions-id: x/y\n",
+        },
+    )
+    found = {d.code: d for d in lint_repo(root).diagnostics}
+    assert found["CAT011"].line == found["CAT018"].line == 5
+    assert "in the file a placeholder reads" in found["CAT011"].message
+    assert found["CAT011"].fix is None and not (found["CAT018"].fix and found["CAT018"].fix.edits)

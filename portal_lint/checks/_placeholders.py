@@ -35,13 +35,14 @@ class View(NamedTuple):
     root: PMap  # the entity with every readable placeholder replaced by its content
     problems: list[Problem]
     origin: dict[int, str]  # id of a replaced value → the placeholder that read it (`$yaml: ./x.yaml`)
+    read_at: set[Span]  # where read values sit: the placeholders' spans, not their own text
 
 
 def view(entity: Entity) -> View:
     """The entity as the kind schemas see it (worked out once per entity)."""
     got: View | None = entity.memo.get("placeholders")
     if got is None:
-        found = View(entity.raw, [], {})
+        found = View(entity.raw, [], {}, set())
         root = _process(entity, entity.raw, "", entity.raw.span, found)
         got = entity.memo["placeholders"] = found._replace(
             root=root if isinstance(root, PMap) else entity.raw
@@ -87,6 +88,7 @@ def _process(entity: Entity, value: Any, pointer: str, span: Span, found: View) 
         return value
     if isinstance(content, PMap | PSeq | str):  # (ids of small numbers are shared: no origin for them)
         found.origin[id(content)] = f"{key}: {excerpt(argument)}"
+    found.read_at.add(span)
     return content
 
 

@@ -10,6 +10,7 @@ look at strings.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 from weakref import WeakKeyDictionary
@@ -231,9 +232,16 @@ class _Walk:
                     ptr,
                 )
         elif is_scalar_non_string(value):
-            text = source_text(self.entity, span) or repr(value)
+            read = span in self.view.read_at  # a value read from a placeholder's file: not this text
+            text = json.dumps(value) if read else source_text(self.entity, span) or repr(value)
             reads = "a boolean" if isinstance(value, bool) else "a number"
-            if text.startswith("!"):  # `!!int "5"`: the tag, not the quoting, makes it a number
+            if read:
+                message = (
+                    f"`{ptr}` is `{text}` in the file a placeholder reads, {reads}, but Backstage requires "
+                    "a string here: quote it there"
+                )
+                fix = None
+            elif text.startswith("!"):  # `!!int "5"`: the tag, not the quoting, makes it a number
                 tag = text.split()[0]
                 message = (
                     f"`{ptr}` is `{excerpt(text)}`, which the `{excerpt(tag)}` tag makes {reads}, but "

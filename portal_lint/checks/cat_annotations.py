@@ -83,7 +83,9 @@ def annotation_deprecated(entity: Entity, ctx: RuleContext) -> Iterator[Finding]
         if key == "backstage.io/definition-at-location" and isinstance(value, str):
             target = value.split(":", 1)[1] if value.startswith(("url:", "file:")) else value
             replacement = f"`definition: {{$text: {target}}}` in `spec`"
-        edits = ((span, replacement),) if rename and replacement not in annotations else ()
+        # Only where the key is written here (not read from a placeholder's file).
+        written = key in (source_text(entity, span) or "")
+        edits = ((span, replacement),) if rename and written and replacement not in annotations else ()
         yield Finding(
             f"`{key}` is deprecated and the plugins that read it are going away: use {replacement} instead",
             span,
