@@ -6,11 +6,12 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
-from portal_lint.model import CATALOG_NAMES, Repo, matches_any, overlay_text, walk_repos
+from portal_lint.globs import matches_any
+from portal_lint.ingest import Settings
+from portal_lint.model import CATALOG_NAMES, HIDDEN_ALLOWED, Repo, overlay_text, walk_repos
 
 SKILL_NAME = "SKILL.md"
 AGENTS_NAMES = frozenset({"AGENTS.md", "agents.md", "AGENTS.override.md"})
-_NAMED = CATALOG_NAMES | AGENTS_NAMES | {SKILL_NAME}  # the names a scan lints (besides catalog-files)
 
 
 class UsageError(Exception):
@@ -23,20 +24,33 @@ class Target(NamedTuple):
     repo: Repo
 
 
-def kind_of(path: Path, explicit: bool, extra_catalog: list[str], repo_rel: str) -> str | None:
+def kind_of(path: Path, repo: Repo, repo_rel: str, explicit: bool = True) -> str | None:
+    """The kind of a file named on the command line (`explicit`: any YAML file is linted as a
+    catalog file, other files as repository files) or opened in an editor (only the files a scan
+    would lint)."""
     name = path.name
-    if name in CATALOG_NAMES or matches_any(repo_rel, extra_catalog):
-        return "catalog"
+    yaml = path.suffix in (".yaml", ".yml")
     if name == SKILL_NAME:
         return "skill"
     if name in AGENTS_NAMES:
         return "agents"
+    if yaml and repo_rel in repo.ingest().skipped:
+        return "repo-file" if explicit else None  # template input, excluded or ignored: not a catalog file
+    if name in repo.settings.names or (yaml and repo_rel in repo.ingest().catalog):
+        return "catalog"
     in_api = repo_rel.startswith("api/") or "/api/" in repo_rel  # a monorepo service's api/ too
-    if explicit and path.suffix in (".yaml", ".yml") and not in_api:
+    if explicit and yaml and not in_api:
         return "catalog"  # a YAML file named on the command line is linted as a catalog file
-    if explicit:
-        return "repo-file"  # e.g. api/openapi.yaml from pre-commit: repository rules look at it
-    return None
+    return "repo-file" if explicit else None  # e.g. api/openapi.yaml: repository rules look at it
+
+
+def _skill_or_agents(name: str, rel: str) -> str | None:
+    """What a scan lints besides catalog files: SKILL.md and AGENTS.md files, outside dot folders
+    other than the agents' own."""
+    kind = "skill" if name == SKILL_NAME else "agents" if name in AGENTS_NAMES else None
+    if kind is None or any(p.startswith(".") and p not in HIDDEN_ALLOWED for p in rel.split("/")[:-1]):
+        return None
+    return kind
 
 
 def git_root(start: Path, boundary: Path | None = None) -> Path | None:
@@ -56,23 +70,21 @@ class Discovery:
         self,
         cwd: Path,
         root: Path | None = None,
-        extra_catalog: list[str] | None = None,
-        exclude: list[str] | None = None,
+        settings: Settings | None = None,
     ) -> None:
         self.cwd = cwd
         self.root = root.resolve() if root else None
-        self.extra_catalog = extra_catalog or []
-        self.exclude = exclude or []
+        self.settings = settings or Settings()
         self.repos: dict[Path, Repo] = {}
 
     def repo(self, root: Path) -> Repo:
         got = self.repos.get(root)
         if got is None:
-            got = self.repos[root] = Repo(root, tuple(self.exclude))
+            got = self.repos[root] = Repo(root, self.settings)
         return got
 
     def _excluded(self, rel: str) -> bool:
-        return matches_any(rel, self.exclude)
+        return matches_any(rel, self.settings.exclude)
 
     def targets(self, paths: list[str]) -> list[Target]:
         if not paths:
@@ -91,35 +103,36 @@ class Discovery:
                 )
                 repo = self.repo(root)
                 rel = p.relative_to(root).as_posix() if p.is_relative_to(root) else p.name
-                kind = kind_of(p, True, self.extra_catalog, rel)
+                kind = kind_of(p, repo, rel)
                 if kind and not self._excluded(rel):
                     out[p] = Target(p, kind, repo)
         return sorted(out.values(), key=lambda t: t.path.parts)  # Path order, compared as tuples
 
     def _scan_dir(self, top: Path, out: dict[Path, Target]) -> None:
         before = len(out)
-        extra, exclude = self.extra_catalog, self.exclude
         for root_s, files in walk_repos(str(top), self.root is not None).items():
             root = self.root or Path(root_s)
             prefix = os.path.join(str(root), "")
-            repo: Repo | None = None  # a repository without lintable files is not one of the run's
-            found = []
-            for path_s, is_file in files:
-                name = path_s[path_s.rfind(os.sep) + 1 :]
-                if not extra and name not in _NAMED:
-                    continue  # what kind_of says of any other file found by a scan
-                p = Path(path_s)
-                rel = path_s[len(prefix) :].replace(os.sep, "/") if path_s.startswith(prefix) else name
-                if exclude and self._excluded(rel):
-                    continue
-                if name in CATALOG_NAMES and is_file:
-                    found.append(p)
-                kind = kind_of(p, False, extra, rel)
-                if kind:
-                    repo = repo or self.repo(root)
-                    out[p] = Target(p, kind, repo)
-            if repo is not None and self.root is None:  # the walk covered the whole repository
-                repo.seed_catalog_paths(found)
+            rels = [(p[len(prefix) :] if p.startswith(prefix) else p).replace(os.sep, "/") for p, _ in files]
+            repo = self.repo(root)
+            if self.root is None:  # the walk covered the whole repository
+                repo.seed_files([rel for rel, (_, is_file) in zip(rels, files, strict=True) if is_file])
+            ingest = repo.ingest()
+            found = len(out)
+            for rel in ingest.catalog:
+                p = root / rel
+                if p.is_relative_to(top):
+                    out[p] = Target(p, "catalog", repo)
+            for rel, (path_s, is_file) in zip(rels, files, strict=True):
+                name = rel[rel.rfind("/") + 1 :]
+                if not is_file and name in CATALOG_NAMES:
+                    kind: str | None = "catalog"  # a folder, a pipe or a broken link so named: reported
+                else:
+                    kind = _skill_or_agents(name, rel)
+                if kind and not self._excluded(rel):
+                    out[Path(path_s)] = Target(Path(path_s), kind, repo)
+            if len(out) == found and self.root is None:
+                del self.repos[root]  # a repository without lintable files is not one of the run's
         if len(out) == before and (self.root or (top / ".git").exists()):
             # A repository without any lintable file still gets its repository rules (e.g. "no
             # catalog-info.yaml at the root"); a folder of repositories does not become one.

@@ -14,6 +14,7 @@ from portal_lint import config as config_mod
 from portal_lint import live, registry, suppress
 from portal_lint.diagnostic import Diagnostic, Finding, Result, Span
 from portal_lint.discover import Discovery, Target
+from portal_lint.ingest import Settings
 from portal_lint.model import InputError, Repo, SourceFile, posix_rel, read_text
 from portal_lint.parse.yaml12 import SyntaxProblem, YamlDoc
 from portal_lint.policy import Policy, cite, enforcement, policy_for
@@ -279,6 +280,17 @@ class Linter:
         return failure
 
 
+def ingest_settings(cfg: config_mod.Config) -> Settings:
+    """The config's say in which files are catalog files (portal_lint.ingest)."""
+    return Settings(
+        names=tuple(cfg.get("catalog-names")),
+        catalog_files=tuple(cfg.get("catalog-files")),
+        exclude=tuple(cfg.get("exclude")),
+        location_types=tuple(cfg.get("location-types")),
+        location=cfg.get("location"),
+    )
+
+
 def lint(
     paths: Sequence[str] = (),
     *,
@@ -309,7 +321,7 @@ def lint(
         files, parts = _lint_run(
             run,
             cfg,
-            Discovery(cwd, root, cfg.get("catalog-files"), cfg.get("exclude")),
+            Discovery(cwd, root, ingest_settings(cfg)),
             paths,
             select,
             ignore,

@@ -79,8 +79,11 @@ class PortalLintServer(LanguageServer):
 
     def lintable(self, ws: Workspace, path: Path) -> bool:
         from portal_lint.discover import kind_of
+        from portal_lint.engine import ingest_settings
+        from portal_lint.model import Repo
 
-        return kind_of(path, False, ws.config().get("catalog-files"), ws.rel(path)) in (
+        repo = Repo(ws.root, ingest_settings(ws.config()))
+        return kind_of(path, repo, ws.rel(path), explicit=False) in (
             "catalog",
             "skill",
             "agents",

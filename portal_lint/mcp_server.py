@@ -256,8 +256,10 @@ def _lint(
 
 def _lintable(ws: Workspace, path: Path) -> bool:
     from portal_lint.discover import kind_of
+    from portal_lint.engine import ingest_settings
+    from portal_lint.model import Repo
 
-    kind = kind_of(path, True, ws.config().get("catalog-files"), ws.rel(path))
+    kind = kind_of(path, Repo(ws.root, ingest_settings(ws.config())), ws.rel(path))
     return kind in ("catalog", "skill", "agents")
 
 

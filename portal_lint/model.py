@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import stat
 from collections.abc import Iterator, Mapping, Sequence
@@ -10,14 +9,47 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cached_property
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from portal_lint.globs import matches_any
 from portal_lint.parse.tree import PMap
 from portal_lint.parse.yaml12 import YamlDoc, parse_yaml
 
+if TYPE_CHECKING:
+    from portal_lint.ingest import Ingest, Settings
+
 CATALOG_NAMES = frozenset({"catalog-info.yaml", "catalog-info.yml"})
-# Folders no repository wants linted; hidden folders are skipped too, except where skills live.
-SKIP_DIRS = frozenset({"node_modules", "__pycache__", "venv", "site-packages", "dist", "build"})
+# Folders no repository wants linted: dependencies, build output, tools' caches. Other dot
+# folders are walked (`.backstage/catalog-info.yaml` is a common catalogPath).
+SKIP_DIRS = frozenset(
+    {
+        "node_modules",
+        "__pycache__",
+        "venv",
+        "site-packages",
+        "dist",
+        "build",
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        ".tox",
+        ".nox",
+        ".cache",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".yarn",
+        ".pnpm-store",
+        ".npm",
+        ".next",
+        ".terraform",
+        ".gradle",
+        ".idea",
+        ".eggs",
+    }
+)
+# Where skills and agent files live among dot folders; elsewhere in one only catalog files count.
 HIDDEN_ALLOWED = frozenset({".agents", ".codex", ".claude", ".github"})
 
 
@@ -134,20 +166,23 @@ class Entity:
         return ann.get(key) if isinstance(ann, dict) else None
 
 
-def matches_any(rel: str, globs: Sequence[str]) -> bool:
-    """Whether a repository-relative posix path matches one of the config's globs."""
-    return any(fnmatch.fnmatch(rel, g) for g in globs)
-
-
 class Repo:
     """A repository: the nearest folder holding `.git`, or the folder the user pointed at."""
 
-    def __init__(self, root: Path, exclude: tuple[str, ...] = ()) -> None:
+    def __init__(self, root: Path, settings: Settings | None = None) -> None:
+        from portal_lint.ingest import Settings
+
         self.root = root
-        self.exclude = exclude  # config `exclude` globs, repository-relative: files the run never sees
+        self.settings = settings or Settings()
         self._parsed: dict[Path, CatalogFile | InputError] = {}
-        self._catalog_paths: list[Path] | None = None
+        self._files: list[str] | None = None
+        self._ingest: Ingest | None = None
         self._entities: list[Entity] | None = None
+
+    @property
+    def exclude(self) -> tuple[str, ...]:
+        """The config's `exclude` patterns (gitignore semantics): files the run never sees."""
+        return self.settings.exclude
 
     def load_catalog(self, path: Path) -> CatalogFile:
         """Read and parse a catalog file once per run; raises InputError for unreadable ones."""
@@ -177,36 +212,49 @@ class Repo:
         """Whether `path` resolves (through a symlink) to a file outside the repository."""
         return not resolves_within(str(path), self.norm_root)
 
+    def files(self) -> list[str]:
+        """Every regular file of the repository (POSIX, relative to the root), without the
+        folders no repository wants linted and without repositories nested in this one."""
+        if self._files is None:
+            prefix = os.path.join(str(self.root), "")
+            files = walk_repos(str(self.root)).get(str(self.root), [])
+            self._files = [p[len(prefix) :].replace(os.sep, "/") for p, is_file in files if is_file]
+        return self._files
+
+    def seed_files(self, files: list[str]) -> None:
+        """The files a walk of the whole repository already found (saves walking it again)."""
+        self._files = files
+
+    def ingest(self) -> Ingest:
+        """Which files Backstage reads from this repository, and why (portal_lint.ingest)."""
+        if self._ingest is None:
+            from portal_lint.ingest import Ingest
+
+            self._ingest = Ingest(self, self.files(), self.settings)
+        return self._ingest
+
     def catalog_paths(self) -> list[Path]:
-        """Every catalog file in the repository, also those a pre-commit run did not pass."""
-        if self._catalog_paths is None:
-            self._catalog_paths = sorted(
-                p
-                for p in walk(self.root)
-                if p.name in CATALOG_NAMES and not self._nested(p) and not self.excluded(p) and p.is_file()
-            )
-        return self._catalog_paths
+        """The conventionally named catalog files Backstage reads (not a skeleton's), also those a
+        pre-commit run did not pass."""
+        names = self.settings.names
+        ingest = self.ingest()
+        return sorted(self.root / rel for rel in ingest.catalog if rel.rsplit("/", 1)[-1] in names)
 
     def excluded(self, path: Path) -> bool:
         if not self.exclude or not path.is_relative_to(self.root):
             return False
         return matches_any(path.relative_to(self.root).as_posix(), self.exclude)
 
-    def _nested(self, path: Path) -> bool:
-        """Whether `path` lies in another repository below this one (a vendored or submodule checkout)."""
-        for d in path.parents:
-            if d == self.root:
-                return False
-            if (d / ".git").exists():
-                return True
-        return False
-
     def entities(self) -> list[Entity]:
-        """Entities of every catalog file in the repository (parsed once, shared by rules)."""
+        """Entities of every catalog file Backstage reads from the repository, and of the files the
+        run was given (parsed once, shared by rules)."""
         if self._entities is None:
             out: list[Entity] = []
-            paths = dict.fromkeys([*self.catalog_paths(), *(p for p in self._parsed)])
-            for path in paths:
+            ingest = self.ingest()
+            reached = [self.root / rel for rel, how in ingest.catalog.items() if how.how != "unreached"]
+            for path in dict.fromkeys([*reached, *self._parsed]):
+                if posix_rel(path, self.root) in ingest.skipped:
+                    continue  # template input: rendered by the Template checks, never an entity
                 try:
                     out.extend(self.load_catalog(path).entities)
                 except InputError:
@@ -217,12 +265,9 @@ class Repo:
     def release(self) -> None:
         """Forget what was read and parsed (a long run keeps one repository at a time)."""
         self._parsed.clear()
-        self._catalog_paths = None
+        self._files = None
+        self._ingest = None
         self._entities = None
-
-    def seed_catalog_paths(self, paths: list[Path]) -> None:
-        """The catalog files a walk of the whole repository already found (saves walking it again)."""
-        self._catalog_paths = sorted(paths)
 
     def exists(self, rel: str) -> bool:
         return (self.root / rel).exists()
@@ -355,7 +400,7 @@ def _as_read(text: str) -> str:
 
 
 def _descend(name: str) -> bool:
-    return name not in SKIP_DIRS and not (name.startswith(".") and name not in HIDDEN_ALLOWED)
+    return name not in SKIP_DIRS
 
 
 def walk(root: Path) -> list[Path]:

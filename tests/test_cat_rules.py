@@ -260,7 +260,9 @@ spec:
     - ./db.yaml
     - ./queue.yaml
 """
-    root = make_repo(tmp_path, {"catalog/catalog-info.yaml": location, "catalog/db.yaml": "{}\n"})
+    db = "apiVersion: backstage.io/v1alpha1\nkind: Resource\nmetadata:\n  name: payments-db\n"
+    db += "spec:\n  type: database\n  owner: group:default/team-a\n"
+    root = make_repo(tmp_path, {"catalog/catalog-info.yaml": location, "catalog/db.yaml": db})
     [d] = cat(lint_repo(root))
     assert (d.path, d.line, d.code, d.severity) == ("catalog/catalog-info.yaml", 8, "CAT021", "warning")
 

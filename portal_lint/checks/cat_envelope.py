@@ -40,14 +40,15 @@ _KIND_ALIASES = {
 KIND_UNKNOWN = "CAT004"
 
 
-def known_kinds(ctx: RuleContext) -> frozenset[str]:
-    """The built-in kinds plus the installation's own (option `extra-kinds` of kind-unknown)."""
+def known_kinds(ctx: RuleContext, entity: Entity) -> frozenset[str]:
+    """The built-in kinds plus the installation's own: option `extra-kinds` of kind-unknown, and
+    the kinds the `catalog.rules` of the repository's app-config allow."""
     cache: dict[str, Any] = ctx.run.memo
     got: frozenset[str] | None = cache.get("cat.known-kinds")
     if got is None:
         extra = ctx.run.config.rule_options(load_metadata()[KIND_UNKNOWN]).get("extra-kinds") or []
         got = cache["cat.known-kinds"] = frozenset((*BUILTIN_KINDS, *extra))
-    return got
+    return got | entity.file.repo.ingest().extra_kinds
 
 
 def _misplaced(raw: PMap, field: str) -> bool:
@@ -168,7 +169,7 @@ def kind_unknown(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
     if value is None or value == "":
         return  # required-field-missing
     span = entity.raw.value_span("kind")
-    known = known_kinds(ctx)
+    known = known_kinds(ctx, entity)
     if not isinstance(value, str):
         yield Finding(
             f"`kind` must be a string, not {describe(value)}: write the entity's kind, "
@@ -228,15 +229,22 @@ def api_version_wrong_for_kind(entity: Entity, ctx: RuleContext) -> Iterator[Fin
 @rule("CAT022")
 def kind_not_allowed(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
     kind = entity.kind
-    if not kind or kind not in known_kinds(ctx):
+    if not kind or kind not in known_kinds(ctx, entity):
         return  # kind-unknown owns unknown kinds
-    allowed: list[str] = ctx.options["allow"]
-    if kind.lower() in {k.lower() for k in allowed}:
+    configured: list[str] = ctx.options["allow"]
+    ingest = entity.file.repo.ingest()
+    reach = ingest.catalog.get(entity.file.rel)
+    if reach is not None and reach.how == "unreached":
+        return  # file-not-ingested says the catalog never reads the file at all
+    allowed = frozenset(configured) if configured else ingest.allowed_kinds(entity.file.rel)
+    if allowed is None or kind.lower() in {k.lower() for k in allowed}:
         return
+    source = "the `allow` option" if configured else "the `catalog.rules` of this repository's app-config"
     yield Finding(
-        f"`kind: {kind}` is not allowed in a registered location by this catalog's rules "
-        f"(allowed: {', '.join(allowed)}); Backstage rejects it with `is not of an allowed kind for "
-        "that location`: register it where `catalog.rules` allows it, or add the kind to the rules",
+        f"`kind: {kind}` is not allowed where this file is registered by the catalog's rules (allowed "
+        f"by {source}: {', '.join(sorted(allowed)) or 'nothing'}); Backstage rejects it with `is not of an "
+        "allowed kind for that location`: register it where `catalog.rules` allows it, or add the kind "
+        "to the rules",
         entity.raw.value_span("kind"),
         pointer="kind",
     )

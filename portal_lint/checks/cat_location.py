@@ -1,34 +1,23 @@
-"""CAT: Location entities — the shape of their targets and whether relative ones exist."""
+"""CAT: Location entities and the location graph — what the catalog makes of each target
+(resolved by portal_lint.ingest, as discovery follows them), and files nothing reads."""
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterator
 
 from portal_lint.checks import _schema
-from portal_lint.checks._fields import SCHEME, item_span
+from portal_lint.checks._fields import item_span
 from portal_lint.diagnostic import Finding, Span, excerpt
-from portal_lint.model import Entity
-from portal_lint.parse.tree import PMap, PSeq
+from portal_lint.ingest import location_targets
+from portal_lint.model import Entity, Repo
+from portal_lint.parse.tree import PMap
 from portal_lint.registry import RuleContext, rule
 
-_GLOB = frozenset("*?[{")
 
-
-def _targets(spec: PMap) -> Iterator[tuple[str, Span, str]]:
-    """(target, its span, pointer) for every string target of a Location spec."""
-    target = spec.get("target")
-    if isinstance(target, str) and target:
-        yield target, spec.value_span("target"), "spec.target"
-    targets = spec.get("targets")
-    if isinstance(targets, PSeq):
-        for i, item in enumerate(targets):
-            if isinstance(item, str) and item:
-                yield item, item_span(targets, i), f"spec.targets[{i}]"
-
-
-def _is_folder(target: str) -> bool:
-    return target.endswith(("/", "\\"))
+def _span(spec: PMap, pointer: str) -> Span:
+    if pointer == "spec.target":
+        return spec.value_span("target")
+    return item_span(spec["targets"], int(pointer[len("spec.targets[") : -1]))
 
 
 def _location_spec(entity: Entity) -> PMap | None:
@@ -41,55 +30,107 @@ def location_target_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Findin
     if spec is None:
         return
     yield from _schema.problems(entity, _schema.TARGET_INVALID)
-    if spec.get("type") != "file":
-        return
-    for target, span, ptr in _targets(spec):
-        if _is_folder(target):
-            yield Finding(
-                f'`{ptr}` "{excerpt(target)}" ends with a path separator; a `file` location must name '
-                "files (Backstage fails with `cannot handle file type location … that ends with a path "
-                f'separator`): point it at the file, e.g. "{excerpt(target)}catalog-info.yaml", or use a '
-                f'glob like "{excerpt(target)}*.yaml"',
-                span,
-                pointer=ptr,
+    ingest = entity.file.repo.ingest()
+    loc_type, _ = ingest.location_type(entity)
+    for target, ptr in location_targets(entity):
+        if ingest.resolve(entity.file.rel, loc_type, target).problem != "folder":
+            continue
+        t = excerpt(target)
+        if loc_type == "file":
+            why = (
+                "a `file` location must name files (Backstage fails with `cannot handle file type location "
+                "… that ends with a path separator`)"
             )
+        else:
+            why = "a `url` location must name a file: the URL reader cannot read a folder and the location fails"
+        folder = t if t.endswith("/") else t + "/"
+        yield Finding(
+            f'`{ptr}` "{t}" names a folder; {why}: point it at the file, e.g. "{folder}catalog-info.yaml", '
+            f'or use a glob like "{folder}*.yaml"',
+            _span(spec, ptr),
+            pointer=ptr,
+        )
 
 
-def _resolve(entity: Entity, target: str, file_type: bool) -> str | None:
-    """The repository-relative path a relative target names; None when it is not one."""
-    if SCHEME.match(target):
-        return None  # an absolute URL (or a drive letter): not resolvable offline
-    if target.startswith("/"):
-        # url locations resolve a rooted path against the repository; file ones against the disk.
-        return None if file_type else posixpath.normpath(target.lstrip("/"))
-    base = posixpath.dirname(entity.file.rel)
-    return posixpath.normpath(posixpath.join(base, target))
+_PROBLEMS = {
+    "outside": "points outside this repository",
+    "missing": "does not exist in this repository",
+    "no-match": "matches no file in this repository",
+}
 
 
 @rule("CAT021")
 def location_target_missing(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
     spec = _location_spec(entity)
-    if spec is None or spec.get("presence") == "optional":
+    if spec is None:
         return
-    repo = entity.file.repo
-    file_type = spec.get("type") == "file"
-    for target, span, ptr in _targets(spec):
-        rel = _resolve(entity, target, file_type)
-        if rel is None or (file_type and _is_folder(target)):  # the latter: location-target-invalid
+    optional = spec.get("presence") == "optional"
+    ingest = entity.file.repo.ingest()
+    loc_type, _ = ingest.location_type(entity)
+    for target, ptr in location_targets(entity):
+        problem = ingest.resolve(entity.file.rel, loc_type, target).problem
+        if problem not in _PROBLEMS or (optional and problem != "outside"):
             continue
-        if rel == ".." or rel.startswith("../"):
-            problem = "points outside this repository"
-        elif _GLOB.isdisjoint(rel):
-            if repo.exists(rel):
-                continue
-            problem = "does not exist in this repository"
-        elif any(repo.root.glob(rel)):
-            continue
+        if problem == "outside":
+            fix = "keep the files this repository registers inside it, or register the other repository's own"
         else:
-            problem = "matches no file in this repository"
+            fix = "fix the path, add the file, or set `presence: optional` if it may be absent"
         yield Finding(
-            f'Location target "{excerpt(target)}" {problem}; Backstage reports the location as not '
-            "found: fix the path, add the file, or set `presence: optional` if it may be absent",
-            span,
+            f'Location target "{excerpt(target)}" {_PROBLEMS[problem]}; Backstage reports the location as not '
+            f"found and reads none of it: {fix}",
+            _span(spec, ptr),
             pointer=ptr,
+        )
+
+
+@rule("CAT024")
+def location_type_not_allowed(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    spec = _location_spec(entity)
+    if spec is None:
+        return
+    ingest = entity.file.repo.ingest()
+    loc_type, allowed = ingest.location_type(entity)
+    if allowed:
+        return
+    known = ", ".join(sorted(ingest.location_types))
+    yield Finding(
+        f"`spec.type: {excerpt(loc_type)}` is not a location type this catalog reads (it reads {known}); "
+        "Backstage rejects the Location with `Registered locations must be of an allowed type` and reads "
+        "none of its targets: use `url` (or leave the type out to inherit it), or, when your installation "
+        "has a processor for this type, list it in the config's `location-types`",
+        spec.value_span("type"),
+        pointer="spec.type",
+    )
+
+
+@rule("CAT025")
+def location_cycle(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    spec = _location_spec(entity)
+    if spec is None:
+        return
+    ingest = entity.file.repo.ingest()
+    rel = entity.file.rel
+    for target, ptr in location_targets(entity):
+        if (rel, target) in ingest.cycles:
+            yield Finding(
+                f'Location target "{excerpt(target)}" leads back to a file that already registers this '
+                "one, a cycle: the catalog registers the same entities from two locations and reports "
+                "conflicts on every refresh: remove the target (each file needs one Location naming it)",
+                _span(spec, ptr),
+                pointer=ptr,
+            )
+
+
+@rule("CAT026")
+def file_not_ingested(repo: Repo, ctx: RuleContext) -> Iterator[Finding]:
+    ingest = repo.ingest()
+    for rel, reach in ingest.catalog.items():
+        if reach.how != "unreached":
+            continue
+        yield Finding(
+            "Backstage never reads this file: no Location or app-config names it, and its name is not "
+            f"{' or '.join(repo.settings.names)}: add it to the `spec.targets` of a Location the catalog "
+            "reads (e.g. the root catalog-info.yaml), or rename it",
+            Span(0, 0, 0, 0),
+            path=rel,
         )
