@@ -109,6 +109,12 @@ def _options() -> tuple[_Option, ...]:
         _Option(("--config",), "config file (default: .portal-lint.yaml or pyproject.toml)", "path"),
         _Option(("--root",), "repository root (default: nearest folder with .git)", "path"),
         _Option(("--no-color",), "no colours in text output", "flag"),
+        _Option(
+            ("--show-files",),
+            "list the files the run would lint and why (which Location, rule or name reached each), "
+            "and those it passes over; lint nothing",
+            "flag",
+        ),
     )
 
 
@@ -242,6 +248,8 @@ def lint_main(argv: Sequence[str]) -> int:
 
     from portal_lint import live
 
+    if args.show_files:
+        return _show_files(args.paths, args.root, args.config)
     try:
         linter = engine.Linter.for_paths(
             args.paths,
@@ -304,6 +312,25 @@ def lint_main(argv: Sequence[str]) -> int:
         return 2
     fail_on = LEVEL_WORDS[args.fail_on] if args.fail_on else result.fail_on
     return 1 if result.failed(fail_on) else 0
+
+
+def _show_files(paths: list[str], root: Path | None, config: Path | None) -> int:
+    from portal_lint.config import ConfigError
+    from portal_lint.discover import Discovery, UsageError, show_files
+    from portal_lint.engine import find_config, ingest_settings
+
+    try:
+        cfg = find_config(paths, Path.cwd(), root, config)
+        discovery = Discovery(Path.cwd(), root, ingest_settings(cfg))
+        targets = discovery.targets(paths)
+    except (ConfigError, UsageError) as exc:
+        print(f"portal-lint: {exc}", file=sys.stderr)
+        return 2
+    rows = show_files(discovery, targets, Path.cwd())
+    width = min(max((len(p) for p, _ in rows), default=0), 60)
+    for path, why in rows:
+        print(f"{path:<{width}}  {why}")
+    return 0
 
 
 def _close_command(word: str) -> str | None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from portal_lint.globs import matches_any
-from portal_lint.ingest import Settings
+from portal_lint.ingest import Settings, sniff
 from portal_lint.model import CATALOG_NAMES, HIDDEN_ALLOWED, Repo, overlay_text, walk_repos
 
 SKILL_NAME = "SKILL.md"
@@ -39,8 +39,10 @@ def kind_of(path: Path, repo: Repo, repo_rel: str, explicit: bool = True) -> str
     if name in repo.settings.names or (yaml and repo_rel in repo.ingest().catalog):
         return "catalog"
     in_api = repo_rel.startswith("api/") or "/api/" in repo_rel  # a monorepo service's api/ too
-    if explicit and yaml and not in_api:
-        return "catalog"  # a YAML file named on the command line is linted as a catalog file
+    if explicit and yaml and not in_api and sniff(str(path)) != "foreign":
+        # A YAML file named on the command line is linted as a catalog file, unless its first lines
+        # say it is something else (a workflow, a Kubernetes manifest) that pre-commit passed along.
+        return "catalog"
     return "repo-file" if explicit else None  # e.g. api/openapi.yaml: repository rules look at it
 
 
@@ -137,3 +139,31 @@ class Discovery:
             # A repository without any lintable file still gets its repository rules (e.g. "no
             # catalog-info.yaml at the root"); a folder of repositories does not become one.
             self.repo(self.root or top)
+
+
+def show_files(discovery: Discovery, targets: list[Target], cwd: Path) -> list[tuple[str, str]]:
+    """(path, why) of every file a run lints, then of the files it passes over and why (--show-files)."""
+    from portal_lint.model import posix_rel
+
+    lint, skip = [], []
+    for t in targets:
+        rel = posix_rel(t.path, t.repo.root)
+        if t.kind == "catalog":
+            reach = t.repo.ingest().catalog.get(rel)
+            why = "catalog file: " + (reach.why if reach else "named on the command line")
+            if reach is not None and reach.how == "unreached":
+                why = "catalog file, never read by Backstage: " + reach.why
+        elif t.kind == "repo-file":
+            why = "repository file: the repository rules read it"
+        else:
+            why = f"{t.kind}: named {t.path.name}"
+        lint.append((posix_rel(t.path, cwd), why))
+    shown = {t.path for t in targets}
+    for repo in discovery.repos.values():
+        for rel, why in sorted(repo.ingest().skipped.items()):
+            path = repo.root / rel
+            if path not in shown and (rel.endswith((".yaml", ".yml"))):
+                skip.append((posix_rel(path, cwd), "skipped: " + why))
+        for folder, template in sorted(repo.ingest().template_input.items()):
+            skip.append((posix_rel(repo.root / folder, cwd) + "/", f"skipped: template input of {template}"))
+    return lint + skip

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from portal_lint import config as config_mod
 from portal_lint import live, registry, suppress
-from portal_lint.diagnostic import Diagnostic, Finding, Result, Span
+from portal_lint.diagnostic import Diagnostic, Finding, Related, Result, Span
 from portal_lint.discover import Discovery, Target
 from portal_lint.ingest import Settings
 from portal_lint.model import InputError, Repo, SourceFile, posix_rel, read_text
@@ -333,8 +333,48 @@ def lint(
         for text in notices:
             run.notice(text)
         run.internal_errors.extend(errors)
+    if paths:
+        diags = _in_scope(diags, paths, cwd)
     out = sorted(diags, key=lambda d: d.sort_key)
     return Result(out, files, run.notices, run.internal_errors, cfg.get("fail-on"), cwd)
+
+
+def _in_scope(diags: Iterable[Diagnostic], paths: Sequence[str], cwd: Path) -> set[Diagnostic]:
+    """The findings on the files (or in the folders) the run was given: a pre-commit run over one
+    file reports on that file only, although cross-file rules read the whole repository. A
+    cross-file finding elsewhere whose related location is a given file (a duplicate's first
+    definition) is reported there."""
+    named = {os.path.normpath(cwd / p) for p in paths}
+    folders = tuple(os.path.join(p, "") for p in named if os.path.isdir(p))
+
+    def inside(path: str) -> bool:
+        return path in named or path.startswith(folders)
+
+    out = set()
+    for d in diags:
+        where = os.path.normpath(cwd / d.path)
+        if inside(where):
+            out.add(d)
+            continue
+        root = where[: len(where) - len(d.repo_path)] if d.repo_path and where.endswith(d.repo_path) else None
+        for r in d.related if root is not None else ():
+            other = os.path.normpath(os.path.join(root or "", r.path))
+            if inside(other):
+                moved = Related(d.repo_path, d.line, d.column, "the other place this finding concerns")
+                out.add(
+                    d._replace(
+                        path=posix_rel(other, cwd),
+                        repo_path=r.path,
+                        line=r.line,
+                        column=r.col,
+                        end_line=r.line,
+                        end_column=r.col + 1,
+                        related=(moved,),
+                        fix=None,
+                    )
+                )
+                break
+    return out
 
 
 def _lint_run(

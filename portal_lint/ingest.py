@@ -42,6 +42,7 @@ BUILTIN_KINDS = frozenset(
 SNIFF_BYTES = 4096
 _APP_CONFIG = re.compile(r"app-config(?:\.[\w.-]+)?\.ya?ml\Z")
 _BACKSTAGE_API = re.compile(rb"^apiVersion:[ \t]*['\"]?(?:[\w.-]+\.)?backstage\.io/", re.M)
+_ANY_API = re.compile(rb"^apiVersion:", re.M)
 _KIND = re.compile(rb"^kind:[ \t]*['\"]?([A-Za-z][\w-]*)", re.M)
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 # `https://host/owner/repo/blob/<branch>/path` (GitHub, Gitea), `…/-/blob/…` (GitLab), `…/src/…`.
@@ -105,6 +106,8 @@ class Ingest:
         """Where `target` of a `loc_type` Location in the file `source` leads (repository-relative).
         `base` replaces the source's folder (app-config `file` targets, read from the backend's)."""
         folder = posixpath.dirname(source) if base is None else base
+        if loc_type == "file" and target.endswith(("/", "\\")):
+            return Resolved((), "folder")  # whatever it names: the file reader refuses it
         if _SCHEME.match(target):
             if loc_type != "url":
                 return Resolved((), None, remote=True)  # a drive letter or another scheme: not ours
@@ -148,7 +151,7 @@ class Ingest:
         """(host, owner/repo) this repository is published as: its git remote, the config's
         `location`, and the root catalog file's `github.com/project-slug` (and GitLab's)."""
         if self._own is None:
-            from portal_lint.live import git_location
+            from portal_lint.gitfiles import git_location
 
             found = []
             for loc in (self.settings.location, git_location(self.repo.root)):
@@ -157,7 +160,7 @@ class Ingest:
                     found.append((m[1].lower(), m[2].lower().removesuffix(".git")))
             for name in self.settings.names:
                 if name in self._file_set:
-                    for entity in self._entities(name):
+                    for entity in self.entities_of(name):
                         for key, host in _SLUG_ANNOTATIONS.items():
                             slug = entity.annotation(key)
                             if isinstance(slug, str) and "/" in slug:
@@ -207,7 +210,9 @@ class Ingest:
             unreached = self._not_ignored(unreached)
         for rel in unreached:
             if rel not in self.catalog:  # a Location in an earlier unreached file may name it
-                self._walk([(rel, "url", Reach("unreached", "declares a Backstage kind; no Location names it"))])
+                self._walk(
+                    [(rel, "url", Reach("unreached", "declares a Backstage kind; no Location names it"))]
+                )
         for rel in [r for r in self.catalog if self._in_template_input(r)]:
             del self.catalog[rel]
             self.skipped[rel] = f"template input of {self.template_input[self._input_folder(rel)]}"
@@ -218,15 +223,9 @@ class Ingest:
             self.extra_kinds = frozenset(k for r in self.rules for k in r.allow) - BUILTIN_KINDS
 
     def _declares_entity(self, rel: str) -> bool:
-        """Whether the file's first KB declare a Backstage apiVersion and a kind (read no further)."""
-        try:
-            with open(os.path.join(self.root, rel), "rb") as fh:
-                head = fh.read(SNIFF_BYTES)
-        except OSError:
-            return False
-        return _BACKSTAGE_API.search(head) is not None and _KIND.search(head) is not None
+        return sniff(os.path.join(self.root, rel)) == "backstage"
 
-    def _entities(self, rel: str) -> list[Entity]:
+    def entities_of(self, rel: str) -> list[Entity]:
         from portal_lint.model import InputError
 
         try:
@@ -237,7 +236,7 @@ class Ingest:
     def _note_template_input(self, rel: str) -> None:
         from portal_lint.scaffold import fetch_steps, is_template
 
-        for entity in self._entities(rel):
+        for entity in self.entities_of(rel):
             if not is_template(entity.raw):
                 continue
             for step in fetch_steps(entity.raw, Path(self.root, rel)):
@@ -278,7 +277,7 @@ class Ingest:
             rel = queue.popleft()
             if self._in_template_input(rel):
                 continue
-            for entity in self._entities(rel):
+            for entity in self.entities_of(rel):
                 if entity.kind == "Template":
                     self._note_template_input(rel)
                 if entity.kind != "Location" or entity.spec is None:
@@ -348,7 +347,9 @@ class Ingest:
             if isinstance(rules, list):
                 for r in rules:
                     if isinstance(r, Mapping) and isinstance(r.get("allow"), list):
-                        global_rules.append(Rule(_kinds(r["allow"]), self._rule_where(rel, r.get("locations"))))
+                        global_rules.append(
+                            Rule(_kinds(r["allow"]), self._rule_where(rel, r.get("locations")))
+                        )
         self.location_types |= extra_types
         if global_rules is not None:
             self.rules = (global_rules or [Rule(frozenset(DEFAULT_ALLOW), None)]) + per_location
@@ -381,6 +382,22 @@ class Ingest:
         if self.rules is None:
             return None
         return frozenset(k for r in self.rules if r.where is None or rel in r.where for k in r.allow)
+
+
+def sniff(path: str) -> str:
+    """What the first KB of a YAML file say it is (reading no further): `backstage` (a Backstage
+    apiVersion and a kind), `foreign` (another apiVersion, or neither apiVersion nor kind: a
+    Kubernetes manifest, a workflow, a compose file) or `unknown` (unreadable, or a kind alone)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+    except OSError:
+        return "unknown"
+    if _BACKSTAGE_API.search(head) is not None:
+        return "backstage" if _KIND.search(head) is not None else "unknown"
+    if _ANY_API.search(head) is not None or (_KIND.search(head) is None and b"\0" not in head):
+        return "foreign"
+    return "unknown"
 
 
 def location_targets(entity: Entity) -> Iterator[tuple[str, str]]:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from portal_lint.gitfiles import git_location
 from portal_lint.model import Entity, Repo, posix_rel
 from portal_lint.refs import RefError, RefUse, format_problem, parse_ref, refs_of
 
@@ -303,7 +304,6 @@ def lookups(run: Run, repo: Repo) -> Lookups | None:
 # url:<repository web URL>/blob|tree|src|raw/<branch>/<path>, as GitHub, GitLab (`/-/`),
 # Gitea and Bitbucket (`src`) write file URLs.
 _HOSTED = re.compile(r"^url:(https?://[^/]+/.+?)/(?:-/)?(?:blob|tree|src|raw)/(.+)$")
-_REMOTE_SCP = re.compile(r"^(?:[\w.-]+@)?([\w.-]+):(?!//)(.+)$")
 
 
 def location_of(run: Run, entity: Entity) -> str | None:
@@ -334,75 +334,3 @@ def same_location(managed: str, ours: str, path: str) -> bool:
     # `<branch>/<path>`; a registered branch is taken to be one segment (main, master, trunk).
     _, _, registered = ha[2].partition("/")
     return registered == path.lower()
-
-
-def git_location(root: Path) -> str | None:
-    """`url:<web URL>/blob/<branch>/catalog-info.yaml` from the repository's git files (never by
-    running git: the repository is not trusted). None when there is no usable remote."""
-    gitdir = _git_dir(root)
-    if gitdir is None:
-        return None
-    common = gitdir
-    commondir = _read(gitdir / "commondir")
-    if commondir:
-        common = (gitdir / commondir.strip()).resolve()
-    remotes = _remotes(_read(common / "config") or "")
-    url = remotes.get("origin") or next(iter(remotes.values()), None)
-    web = web_url(url) if url else None
-    if web is None:
-        return None
-    head = (_read(gitdir / "HEAD") or "").strip()
-    branch = head.removeprefix("ref: refs/heads/") if head.startswith("ref: refs/heads/") else None
-    branch = branch or os.environ.get("GITHUB_HEAD_REF") or os.environ.get("GITHUB_REF_NAME") or "HEAD"
-    marker = "/-/blob/" if "gitlab" in web.split("/")[2] else "/blob/"
-    return f"url:{web}{marker}{branch}/catalog-info.yaml"
-
-
-def web_url(remote: str) -> str | None:
-    """The https URL of a git remote (`git@host:o/r.git`, `ssh://…`, `https://user@…`), no credentials."""
-    remote = remote.strip()
-    scp = _REMOTE_SCP.match(remote) if "://" not in remote else None
-    if scp is not None:
-        host, path = scp[1], scp[2]
-    else:
-        m = re.match(r"^(?:https?|ssh|git)://(?:[^@/]*@)?([^/:]+)(?::\d+)?/(.+)$", remote)
-        if m is None:
-            return None
-        host, path = m[1], m[2]
-    path = path.strip("/").removesuffix(".git")
-    return f"https://{host}/{path}" if path else None
-
-
-def _git_dir(root: Path) -> Path | None:
-    dotgit = root / ".git"
-    if dotgit.is_dir():
-        return dotgit
-    text = _read(dotgit)  # a worktree or submodule: `gitdir: <path>`
-    if text and text.startswith("gitdir:"):
-        target = Path(text.removeprefix("gitdir:").strip())
-        return target if target.is_absolute() else (root / target).resolve()
-    return None
-
-
-def _remotes(config: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    section: str | None = None
-    for line in config.splitlines():
-        line = line.strip()
-        header = re.match(r'^\[remote\s+"([^"]+)"\]', line)
-        if header:
-            section = header[1]
-        elif line.startswith("["):
-            section = None
-        elif section is not None:
-            m = re.match(r"^url\s*=\s*(.+)$", line)
-            if m and section not in out:
-                out[section] = m[1].strip().strip('"')
-    return out
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None

@@ -85,8 +85,14 @@ def test_explicit_files_are_the_only_ones_linted(repo: Path, capsys: pytest.Capt
     (repo / "entities.yaml").write_text(BROKEN.replace("payments", "refunds"), encoding="utf-8")
     code, out, _ = run(["entities.yaml"], capsys)
     assert code == 1 and {p for p, _, _ in findings(out)} == {"entities.yaml"}
-    code, out, _ = run([], capsys)  # the repository: catalog-info.yaml and .yml, not entities.yaml
-    assert {p for p, _, _ in findings(out)} == {"catalog-info.yaml", "services/catalog-info.yml"}
+    code, out, _ = run([], capsys)  # the repository: catalog-info.yaml and .yml, and entities.yaml,
+    # which declares a Backstage kind although nothing reads it
+    assert {p for p, _, _ in findings(out)} == {
+        "catalog-info.yaml",
+        "services/catalog-info.yml",
+        "entities.yaml",
+    }
+    assert ("entities.yaml", 1, "CAT026") in findings(out)
 
 
 def test_select_and_ignore_take_codes_names_and_families(

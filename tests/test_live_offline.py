@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from portal_lint import live
+from portal_lint import gitfiles, live
 from portal_lint.cli import main
 from portal_lint.commands.audit import schema
 from portal_lint.config import Config
@@ -154,7 +154,7 @@ def write_git(root: Path, remote: str | None, head: str = "ref: refs/heads/main\
 def test_location_is_derived_from_the_git_remote_without_credentials(
     tmp_path: Path, remote: str | None, location: str | None
 ) -> None:
-    assert live.git_location(write_git(tmp_path, remote)) == location
+    assert gitfiles.git_location(write_git(tmp_path, remote)) == location
 
 
 def test_a_worktree_reads_the_main_repository_config(tmp_path: Path) -> None:
@@ -166,7 +166,9 @@ def test_a_worktree_reads_the_main_repository_config(tmp_path: Path) -> None:
     wt = tmp_path / "wt"
     wt.mkdir()
     (wt / ".git").write_text(f"gitdir: {gitdir}\n", encoding="utf-8")
-    assert live.git_location(wt) == "url:https://github.com/acme/payments/blob/feature/x/catalog-info.yaml"
+    assert (
+        gitfiles.git_location(wt) == "url:https://github.com/acme/payments/blob/feature/x/catalog-info.yaml"
+    )
 
 
 @pytest.mark.parametrize(

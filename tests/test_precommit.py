@@ -31,16 +31,16 @@ HOOK_FILES = (
     "api/openapi.yaml",
     "api/v2/events.asyncapi.json",
     "services/orders/api/openapi.yaml",
+    ".backstage/catalog-info.yaml",
+    "org/users.yaml",  # a Location target
+    "templates/service/template.yaml",
 )
 NOT_HOOK_FILES = (
-    "my-catalog-info.yaml",
     "catalog-info.yaml.bak",
     "src/api.py",
-    "src/rapi/x.yaml",
     "README.md",
     "skill.md",
     "MY-AGENTS.md",
-    ".portal-lint.yaml",
 )
 HOOKS = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
 OPENAPI = "openapi: 3.0.3\ninfo:\n  title: Payments\n  version: 1.0.0\npaths: {}\n"
@@ -118,11 +118,37 @@ def test_manifest_is_valid_and_selects_the_right_files() -> None:
 
 
 def test_a_bad_catalog_file_fails_the_hook_with_the_finding(hook_repo: HookRepo, tmp_path: Path) -> None:
-    svc = service_repo(tmp_path, {"svc/catalog-info.yaml": BAD_CATALOG, "other.yaml": BAD_CATALOG})
-    proc = try_repo(hook_repo, svc, "portal-lint", "--all-files")
+    files = {
+        "svc/catalog-info.yaml": BAD_CATALOG,
+        "other.yaml": BAD_CATALOG,
+        "docker-compose.yaml": "services:\n  web:\n    image: nginx\n    image: twice\n",
+        ".github/workflows/ci.yml": "on: push\njobs: {}\n",
+    }
+    proc = try_repo(hook_repo, service_repo(tmp_path, files), "portal-lint", "--all-files")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "svc/catalog-info.yaml:10:3: error [YML002] duplicate key `owner`" in proc.stdout
-    assert "other.yaml" not in proc.stdout, "files the hook is not for are not passed"
+    # Backstage YAML that nothing registers is a catalog file too, and said to be unread
+    assert re.search(
+        r"(?m)^other\.yaml:\d+:1: warning \[CAT026\] Backstage never reads this file", proc.stdout
+    )
+    assert "docker-compose.yaml" not in proc.stdout and "ci.yml" not in proc.stdout, "not Backstage's"
+
+
+def test_a_staged_file_gets_findings_on_that_file_only(hook_repo: HookRepo, tmp_path: Path) -> None:
+    """pre-commit passes the staged file; the other (committed, also broken) file is context only."""
+    files = {
+        "a/catalog-info.yaml": BAD_CATALOG,
+        "b/catalog-info.yaml": BAD_CATALOG.replace("payments", "ledger"),
+    }
+    svc = service_repo(tmp_path, files)
+    git(svc, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "both")
+    (svc / "a" / "catalog-info.yaml").write_text(BAD_CATALOG + "# edited\n", encoding="utf-8")
+    git(svc, "add", "a/catalog-info.yaml")
+    proc = try_repo(hook_repo, svc, "portal-lint")  # no --files: the staged files, as on commit
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    paths = set(re.findall(r"(?m)^([\w./-]+):\d+:\d+: (?:error|warning|notice) ", proc.stdout))
+    assert paths == {"a/catalog-info.yaml"}, proc.stdout
+    assert re.search(r"in 1 file\.", proc.stdout), proc.stdout
 
 
 def test_a_good_catalog_file_passes(hook_repo: HookRepo, tmp_path: Path) -> None:
@@ -153,10 +179,10 @@ def pre_commit(hook_repo: HookRepo, cwd: Path, *args: str) -> subprocess.Complet
 
 def cross_file_case() -> tuple[dict[str, str], str, str]:
     """(files, the one file pre-commit passes, a regex of the finding that needs the other files):
-    an api/ definition no API entity points at, found while only catalog-info.yaml is passed."""
+    an api/ definition no API entity points at, found while only the definition is passed."""
     (code,) = lookup("api-entity-required")
     files = {"catalog-info.yaml": GOOD_CATALOG, "api/openapi.yaml": OPENAPI}
-    return files, "catalog-info.yaml", rf"(?m)^api/openapi\.yaml:1:1: error \[{code}\] "
+    return files, "api/openapi.yaml", rf"(?m)^api/openapi\.yaml:1:1: error \[{code}\] "
 
 
 def test_a_cross_file_finding_survives_a_run_given_one_file(

@@ -208,15 +208,18 @@ def test_a_run_is_cut_at_githubs_limit_keeping_the_most_severe() -> None:
     assert "--format json" in note["message"]["text"]
 
 
-def test_files_of_a_second_repository_get_absolute_uris(tmp_path: Path) -> None:
+def test_one_srcroot_for_the_run_and_every_uri_relative_to_it(tmp_path: Path) -> None:
+    """Two repositories in one run: one %SRCROOT% (the folder it ran from), and their two
+    catalog-info.yaml stay two files."""
     main = make_repo(tmp_path / "main", {"catalog-info.yaml": BAD_CATALOG})
-    other = make_repo(tmp_path / "main" / "vendor" / "lib", {"catalog-info.yaml": BAD_CATALOG})
+    make_repo(tmp_path / "main" / "vendor" / "lib", {"catalog-info.yaml": BAD_CATALOG})
     log = sarif_of(main, ".")
     assert schema_errors(log) == []
-    uris = {
-        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]
-    }
-    assert uris == {"catalog-info.yaml", (other / "catalog-info.yaml").resolve().as_uri()}
+    (run,) = log["runs"]
+    assert run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": main.resolve().as_uri() + "/"}}
+    arts = [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in run["results"]]
+    assert {a["uri"] for a in arts} == {"catalog-info.yaml", "vendor/lib/catalog-info.yaml"}
+    assert {a["uriBaseId"] for a in arts} == {"%SRCROOT%"}
 
 
 @pytest.mark.parametrize("files", [{}, {"catalog-info.yaml": "apiVersion: [unclosed\n"}])

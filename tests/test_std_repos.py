@@ -43,11 +43,18 @@ def _json(root: Path, *paths: str) -> list[dict[str, object]]:
     return findings
 
 
-def test_a_pre_commit_run_over_the_catalog_file_still_checks_the_api_folder(tmp_path: Path) -> None:
+def test_a_pre_commit_run_reports_on_the_files_it_was_given_with_the_repository_as_context(
+    tmp_path: Path,
+) -> None:
     root = as_repo(REPOS / "orders-service-bad", tmp_path / "repo")
+    whole = {(f["path"], f["code"]) for f in _json(root)}
     got = {(f["path"], f["code"]) for f in _json(root, "catalog-info.yaml")}
+    assert got == {(p, c) for p, c in whole if p == "catalog-info.yaml"}
+    # api-entity-required reads the catalog file to know that no API entity points at the proto
+    got = {(f["path"], f["code"]) for f in _json(root, "api/inventory.proto", "AGENTS.md")}
     assert ("api/inventory.proto", "STD005") in got
     assert ("AGENTS.md", "POL001") in got
+    assert {p for p, _ in got} == {"api/inventory.proto", "AGENTS.md"}
 
 
 def test_findings_cite_the_agents_md_bullet_that_switched_their_rule_on(tmp_path: Path) -> None:

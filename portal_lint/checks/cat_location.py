@@ -42,7 +42,7 @@ def location_target_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Findin
                 "… that ends with a path separator`)"
             )
         else:
-            why = "a `url` location must name a file: the URL reader cannot read a folder and the location fails"
+            why = "a `url` location must name a file: the URL reader cannot read a folder"
         folder = t if t.endswith("/") else t + "/"
         yield Finding(
             f'`{ptr}` "{t}" names a folder; {why}: point it at the file, e.g. "{folder}catalog-info.yaml", '
@@ -76,8 +76,8 @@ def location_target_missing(entity: Entity, ctx: RuleContext) -> Iterator[Findin
         else:
             fix = "fix the path, add the file, or set `presence: optional` if it may be absent"
         yield Finding(
-            f'Location target "{excerpt(target)}" {_PROBLEMS[problem]}; Backstage reports the location as not '
-            f"found and reads none of it: {fix}",
+            f'Location target "{excerpt(target)}" {_PROBLEMS[problem]}; Backstage reports the location '
+            f"as not found and reads none of it: {fix}",
             _span(spec, ptr),
             pointer=ptr,
         )
@@ -127,10 +127,11 @@ def file_not_ingested(repo: Repo, ctx: RuleContext) -> Iterator[Finding]:
     for rel, reach in ingest.catalog.items():
         if reach.how != "unreached":
             continue
+        entities = ingest.entities_of(rel)
         yield Finding(
             "Backstage never reads this file: no Location or app-config names it, and its name is not "
             f"{' or '.join(repo.settings.names)}: add it to the `spec.targets` of a Location the catalog "
             "reads (e.g. the root catalog-info.yaml), or rename it",
-            Span(0, 0, 0, 0),
+            entities[0].doc.root_span if entities else Span(0, 0, 0, 0),
             path=rel,
         )

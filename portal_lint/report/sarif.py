@@ -1,7 +1,7 @@
 """SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
 
 Shaped by what code scanning reads (reference/integrations.md §a): every rule with short and
-full description and help, repository-relative URIs under `%SRCROOT%`, `columnKind`, one run per
+full description and help, URIs relative to the run's folder under `%SRCROOT%`, `columnKind`, one run per
 file, no `automationDetails` (so the upload step's `category:` decides), at most 25,000 results.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections import Counter
 from pathlib import Path, PurePosixPath
@@ -16,6 +17,7 @@ from typing import Any
 
 from portal_lint import __version__
 from portal_lint.diagnostic import SEVERITY_RANK, Diagnostic, Result
+from portal_lint.model import posix_rel
 from portal_lint.registry import RuleMeta, load_metadata
 from portal_lint.ruledocs import render_rule
 
@@ -75,33 +77,29 @@ def _root_of(d: Diagnostic, cwd: Path | None) -> Path | None:
 
 
 class _Locator:
-    """Repository-relative URIs under %SRCROOT% for the run's main repository, absolute ones otherwise."""
+    """One %SRCROOT% for the run, the folder it was run from, and every URI relative to it, so
+    the same file name in two repositories of one run stays two files; a file outside that
+    folder (a path given as ../x) gets its absolute URI."""
 
-    def __init__(self, diagnostics: list[Diagnostic], cwd: Path | None) -> None:
-        by_file: dict[tuple[str, str], Path | None] = {}
-        for d in diagnostics:
-            if (d.path, d.repo_path) not in by_file:
-                by_file[d.path, d.repo_path] = _root_of(d, cwd)
-        self.roots = {d: by_file[d.path, d.repo_path] for d in diagnostics}
-        counts = Counter(r for r in self.roots.values() if r is not None)
-        # The repository the user ran in, else the one with most findings.
-        around_cwd = [r for r in counts if cwd is not None and cwd.is_relative_to(r)]
-        self.main: Path | None = (
-            max(around_cwd, key=lambda r: len(r.parts))
-            if around_cwd
-            else (counts.most_common(1)[0][0] if counts else None)
-        )
+    def __init__(self, cwd: Path | None) -> None:
+        self.cwd = cwd
 
-    def artifact(self, d: Diagnostic, rel: str) -> Json:
-        root = self.roots[d]
-        if root is not None and root != self.main:
-            return {"uri": (root / rel).as_uri()}
-        if PurePosixPath(rel).is_absolute():
-            return {"uri": Path(rel).as_uri()}
-        return {"uri": rel, "uriBaseId": SRCROOT}
+    def artifact(self, path: str) -> Json:
+        """`path`: relative to the run's folder (POSIX), or absolute."""
+        if PurePosixPath(path).is_absolute() or path.startswith("../"):
+            base = self.cwd or Path.cwd()
+            return {"uri": Path(os.path.normpath(base / path)).as_uri()}
+        return {"uri": path, "uriBaseId": SRCROOT}
+
+    def related(self, d: Diagnostic, repo_rel: str) -> Json:
+        """A related location's repository-relative path, made relative to the run's folder."""
+        root = _root_of(d, self.cwd)
+        if root is None or self.cwd is None:
+            return self.artifact(repo_rel)
+        return self.artifact(posix_rel(root / repo_rel, self.cwd))
 
     def base_ids(self) -> Json:
-        return {SRCROOT: {"uri": self.main.as_uri().rstrip("/") + "/"}} if self.main else {}
+        return {SRCROOT: {"uri": self.cwd.as_uri().rstrip("/") + "/"}} if self.cwd else {}
 
 
 def _fingerprints(diagnostics: list[Diagnostic]) -> dict[Diagnostic, str]:
@@ -121,7 +119,6 @@ def _fingerprints(diagnostics: list[Diagnostic]) -> dict[Diagnostic, str]:
 
 
 def _result(d: Diagnostic, index: dict[str, int], loc: _Locator, fingerprint: str) -> Json:
-    rel = d.repo_path or d.path
     res: Json = {"ruleId": d.code}
     if d.code in index:
         res["ruleIndex"] = index[d.code]
@@ -131,7 +128,7 @@ def _result(d: Diagnostic, index: dict[str, int], loc: _Locator, fingerprint: st
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": loc.artifact(d, rel),
+                    "artifactLocation": loc.artifact(d.path),
                     "region": {
                         "startLine": d.line,
                         "startColumn": d.column,
@@ -149,7 +146,7 @@ def _result(d: Diagnostic, index: dict[str, int], loc: _Locator, fingerprint: st
                 "id": i,
                 "message": {"text": r.message},
                 "physicalLocation": {
-                    "artifactLocation": loc.artifact(d, r.path),
+                    "artifactLocation": loc.related(d, r.path),
                     "region": {"startLine": max(r.line, 1), "startColumn": max(r.col, 1)},
                 },
             }
@@ -189,7 +186,7 @@ def build(result: Result, max_results: int = MAX_RESULTS) -> Json:
     metas = load_metadata()
     index = {code: i for i, code in enumerate(metas)}
     kept = _keep(result.diagnostics, max_results)
-    loc = _Locator(kept, result.cwd)
+    loc = _Locator(result.cwd)
     prints = _fingerprints(kept)
 
     notifications: list[Json] = [{"level": "note", "message": {"text": n}} for n in result.notices]
