@@ -271,6 +271,7 @@ def lint_main(argv: Sequence[str]) -> int:
         return linter.lint(args.paths, select=select, ignore=ignore)
 
     diff: tuple[str, int] | None = None  # --fix --diff: what is printed instead of a report, and its code
+    unwritten = False  # --fix could not write a file: exit 2, whatever the findings
     try:
         if args.fix:
             from portal_lint.fix import fix
@@ -280,7 +281,8 @@ def lint_main(argv: Sequence[str]) -> int:
                 diff = outcome.diff, 1 if outcome.changed else 0
             else:
                 for err in outcome.errors:
-                    print(f"portal-lint: {err}", file=sys.stderr)
+                    print(f"portal-lint: error: {err}", file=sys.stderr)
+                unwritten = bool(outcome.errors)
                 print(f"portal-lint: {outcome.summary}", file=sys.stderr)
             result = outcome.result
         else:
@@ -302,13 +304,15 @@ def lint_main(argv: Sequence[str]) -> int:
 
     color = args.output is None and use_color(sys.stdout.isatty(), args.no_color)
     out = _rendered(args.format, result, color)
+    from portal_lint.atomic import write_text
+
     if args.output:
-        args.output.write_text(out, encoding="utf-8")
+        write_text(args.output, out)
     else:
         sys.stdout.write(out)
     for fmt, path in reports:
-        path.write_text(_rendered(fmt, result, color=False), encoding="utf-8")
-    if failure is not None and require:
+        write_text(path, _rendered(fmt, result, color=False))
+    if unwritten or (failure is not None and require):
         return 2
     fail_on = LEVEL_WORDS[args.fail_on] if args.fail_on else result.fail_on
     return 1 if result.failed(fail_on) else 0

@@ -6,24 +6,33 @@ module only applies them: no re-serialisation, so comments, order, quotes, blank
 line endings and a BOM stay exactly as they were. Fixes are applied in rounds (one fix
 can expose another), each round linting the edited texts in memory, until nothing is left
 to fix; so a second `--fix` changes nothing. Files are written only at the end, each
-atomically (a temporary file in the same folder, then a rename, with the old permissions).
+atomically (a temporary file in the same folder, then a rename, with the old permissions),
+and only when still holding the bytes that were linted, inside the repository, and parsing
+no worse than before.
 """
 
 from __future__ import annotations
 
-import contextlib
 import difflib
+import json
 import os
-import stat
-import tempfile
+import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from portal_lint.atomic import write_text
 from portal_lint.diagnostic import Diagnostic, Result, Span
-from portal_lint.model import read_scope
+from portal_lint.model import lexically_within, read_scope
 
 MAX_ROUNDS = 5
+# Findings that say a file no longer reads as YAML (or SKILL.md frontmatter): a fix that adds
+# one broke the file, and is taken back.
+UNPARSABLE = frozenset({"YML001", "YML006", "SKL001", "SKL002"})
+# A node's properties before its content: an anchor stays with the fixed value; a tag or an
+# alias is not fixed (the edit would change what the tag says or what the alias shares).
+_ANCHOR = re.compile(r"&[^\s,\[\]{}]+\s+")
 
 Edit = tuple[Span, str]
 
@@ -35,7 +44,7 @@ class Outcome:
     originals: dict[Path, str] = field(default_factory=dict)
     fixed: int = 0  # edits applied
     applied: dict[Path, list[list[Edit]]] = field(default_factory=dict)  # per file, the edits of each round
-    errors: list[str] = field(default_factory=list)  # files that could not be written
+    errors: list[str] = field(default_factory=list)  # files that could not be written (exit 2)
     cwd: Path = field(default_factory=Path.cwd)
 
     @property
@@ -48,8 +57,8 @@ class Outcome:
             name = _display(path, self.cwd).lstrip("/")
             out.extend(
                 difflib.unified_diff(
-                    self.originals[path].splitlines(keepends=True),
-                    text.splitlines(keepends=True),
+                    _lf_lines(self.originals[path]),
+                    _lf_lines(text),
                     f"a/{name}",
                     f"b/{name}",
                 )
@@ -62,6 +71,13 @@ class Outcome:
     def summary(self) -> str:
         files = len(self.changed)
         return f"applied {self.fixed} fix{'es' * (self.fixed != 1)} in {files} file{'s' * (files != 1)}"
+
+
+def _lf_lines(text: str) -> list[str]:
+    """Lines as `git apply` and `patch` count them: ended by LF only (str.splitlines would also
+    split at U+2028, U+2029, NEL, a lone CR… and the patch would not apply)."""
+    lines = text.split("\n")
+    return [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
 
 
 def _display(path: Path, cwd: Path) -> str:
@@ -94,6 +110,10 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, int]:
         start, end = at(span.line, span.col), at(span.end_line, span.end_col)
         if start is None or end is None or end < start:
             continue
+        kept = _keep_properties(body[start:end], replacement)
+        if kept is None:
+            continue
+        start, replacement = start + kept[0], kept[1]
         if any((start < e and s < end) or start == end == s == e for s, e, _ in ranges):
             continue
         ranges.append((start, end, replacement))
@@ -102,11 +122,33 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, int]:
     return bom + body, len(ranges)
 
 
-def _edits(result: Result, cwd: Path) -> dict[Path, list[Edit]]:
+def _keep_properties(original: str, replacement: str) -> tuple[int, str] | None:
+    """Where the edit really starts and what it writes, so that what the rule did not mean to
+    change stays: an anchor (`&lc Production` → `&lc production`), quotes (`"component"` →
+    `"Component"`). None when the node must not be fixed (a tag, an alias)."""
+    anchor = _ANCHOR.match(original)
+    skip = anchor.end() if anchor else 0
+    content = original[skip:]
+    if not content or content[0] in "!&*#":
+        return None
+    quote = content[0]
+    if quote in "\"'" and len(content) > 1 and content[-1] == quote and replacement[:1] not in "\"'":
+        replacement = json.dumps(replacement, ensure_ascii=False) if quote == '"' else _single(replacement)
+    return skip, replacement
+
+
+def _single(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _edits(result: Result, cwd: Path, roots: dict[Path, str]) -> dict[Path, list[Edit]]:
     out: dict[Path, list[Edit]] = {}
     for d in result.diagnostics:
         if d.fix is not None and d.fix.edits:
-            out.setdefault(_abs(d, cwd), []).extend(d.fix.edits)
+            path = _abs(d, cwd)
+            out.setdefault(path, []).extend(d.fix.edits)
+            # The repository root: the file's path without its repository-relative part.
+            roots.setdefault(path, str(path)[: -len(d.repo_path) - 1] if d.repo_path else str(path.parent))
     return out
 
 
@@ -114,7 +156,14 @@ def _abs(d: Diagnostic, cwd: Path) -> Path:
     return Path(os.path.abspath(cwd / d.path))
 
 
-def _load(path: Path) -> str | None:
+def _broken(result: Result, cwd: Path) -> Counter[Path]:
+    return Counter(_abs(d, cwd) for d in result.diagnostics if d.code in UNPARSABLE)
+
+
+def _load(path: Path, seen: dict[Path, str]) -> str | None:
+    """The text the lint read (a file edited since would get spans of another text)."""
+    if path in seen:
+        return seen[path]
     try:
         with path.open("rb") as fh:
             return fh.read().decode("utf-8")
@@ -126,57 +175,81 @@ def fix(lint_once: Callable[[], Result], *, write: bool, cwd: Path | None = None
     """Lint, apply the declared edits in memory, lint the edited texts again, until nothing
     is left to fix; then write the changed files (unless `write` is False, for --diff)."""
     cwd = cwd or Path.cwd()
+    seen: dict[Path, str] = {}  # every file as read from disk for the lint
     texts: dict[Path, str] = {}  # current text of every file touched so far
     originals: dict[Path, str] = {}
     applied: dict[Path, list[list[Edit]]] = {}
-    fixed = 0
-    result = lint_once()
+    counts: Counter[Path] = Counter()
+    roots: dict[Path, str] = {}
+    frozen: set[Path] = set()  # files whose fix broke them: left as they were before it
+
+    def relint() -> Result:
+        with read_scope(overlays=texts, record=seen):
+            return lint_once()
+
+    result = relint()
+    baseline = _broken(result, cwd)
     for _ in range(MAX_ROUNDS):
-        progress = False
-        for path, edits in _edits(result, cwd).items():
+        before = dict(texts)
+        this_round: Counter[Path] = Counter()
+        for path, edits in _edits(result, cwd, roots).items():
+            if path in frozen:
+                continue
             if path not in texts:
-                loaded = _load(path)
+                loaded = _load(path, seen)
                 if loaded is None:
                     continue
                 texts[path] = originals[path] = loaded
             new, count = apply_edits(texts[path], edits)
             if new != texts[path]:
-                texts[path], fixed, progress = new, fixed + count, True
+                texts[path] = new
+                this_round[path] = count
                 applied.setdefault(path, []).append(edits)
-        if not progress:
+        if not this_round:
             break
-        with read_scope(overlays=texts):
-            result = lint_once()
+        result = relint()
+        broke = {p for p, n in _broken(result, cwd).items() if n > baseline[p] and p in this_round}
+        for path in broke:
+            texts[path] = before.get(path, originals[path])
+            del this_round[path]
+            applied[path].pop()
+            frozen.add(path)
+        counts.update(this_round)
+        if broke:
+            result = relint()
     changed = {p: t for p, t in texts.items() if t != originals[p]}
-    outcome = Outcome(result, changed, originals, fixed, applied, cwd=cwd)
+    outcome = Outcome(result, changed, originals, sum(counts[p] for p in changed), applied, cwd=cwd)
     if write:
-        for path, text in changed.items():
-            try:
-                write_atomic(path, text)
-            except OSError as exc:
-                outcome.errors.append(
-                    f"{_display(path, cwd)}: not fixed, cannot write it: {exc.strerror or exc}"
-                )
+        _write(outcome, roots, counts)
+        if outcome.errors:  # what is on disk now: the unwritten files keep their findings
+            outcome.result = lint_once()
     return outcome
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Replace the file's content in one rename: readers see the old or the new file, never
-    half of one. Permissions (and, where allowed, the owner) are kept; a symlink stays one."""
-    real = path.resolve()
-    st = real.stat()
-    fd, tmp = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=".portal-lint-fix")
+def _write(outcome: Outcome, roots: dict[Path, str], counts: Counter[Path]) -> None:
+    for path, text in list(outcome.changed.items()):
+        problem = _unwritable(path, outcome.originals[path], roots[path])
+        if problem is None:
+            try:
+                write_text(path, text)
+                continue
+            except OSError as exc:
+                problem = f"cannot write it: {exc.strerror or exc}"
+        outcome.errors.append(f"{_display(path, outcome.cwd)}: not fixed, {problem}")
+        del outcome.changed[path]
+        outcome.fixed -= counts[path]
+
+
+def _unwritable(path: Path, original: str, root: str) -> str | None:
+    """Why `path` must not be written, if so: it leads out of its repository, or it no longer
+    holds the text that was linted and fixed (edited while --fix ran)."""
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8"))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, stat.S_IMODE(st.st_mode))
-        if (st.st_uid, st.st_gid) != (os.getuid(), os.getgid()):
-            # Only root may give a file away; elsewhere the content is what matters.
-            with contextlib.suppress(PermissionError):
-                os.chown(tmp, st.st_uid, st.st_gid)
-        os.replace(tmp, real)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        if not lexically_within(os.path.realpath(path), os.path.realpath(root)):
+            return "it is a symlink to a file outside the repository"
+        with path.open("rb") as fh:
+            current = fh.read()
+    except OSError as exc:
+        return f"cannot read it again: {exc.strerror or exc}"
+    if current != original.encode("utf-8"):
+        return "it changed on disk while --fix ran: run --fix again"
+    return None

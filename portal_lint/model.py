@@ -288,6 +288,7 @@ MAX_BYTES = 10 * 1024 * 1024
 class _ReadScope(NamedTuple):
     overlays: dict[Path, str]
     confine: tuple[Path, ...] | None
+    record: dict[Path, str] | None
 
 
 # Set by editors and agents (LSP, MCP) around a lint: unsaved texts and the folder reads must stay in.
@@ -296,15 +297,19 @@ _READ_SCOPE: ContextVar[_ReadScope | None] = ContextVar("portal_lint_read_scope"
 
 @contextmanager
 def read_scope(
-    overlays: Mapping[Path, str] | None = None, confine: Sequence[Path] | None = None
+    overlays: Mapping[Path, str] | None = None,
+    confine: Sequence[Path] | None = None,
+    record: dict[Path, str] | None = None,
 ) -> Iterator[None]:
     """Within the block, `read_text` returns `overlays[path]` instead of the file on disk (so
     unsaved or proposed text is linted, also where the file does not exist yet) and, when
     `confine` is given, refuses files that resolve outside those folders or files (symlinks
-    out of a workspace)."""
+    out of a workspace). `record` receives the text of each file read from disk, BOM
+    included, exactly as linted (what `--fix` edits, so a file changed since is noticed)."""
     scope = _ReadScope(
         {Path(os.path.abspath(p)): t for p, t in (overlays or {}).items()},
         tuple(p.resolve() for p in confine) if confine is not None else None,
+        record,
     )
     token = _READ_SCOPE.set(scope)
     try:
@@ -375,6 +380,8 @@ def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise InputError(f"is not valid UTF-8 (first bad byte on line {line}): re-save it as UTF-8") from None
+    if scope is not None and scope.record is not None:
+        scope.record.setdefault(Path(os.path.abspath(path)), text)
     return _as_read(text)
 
 

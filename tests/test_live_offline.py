@@ -301,3 +301,16 @@ def test_the_catalog_only_audit_checks_every_reference_field_a_component_has() -
         ("REF004", "`spec.dependencyOf` references `component:default/gone`, which is not in the catalog"),
         ("REF004", "`spec.dependsOn` references `resource:default/db`, which is not in the catalog"),
     ]
+
+
+def test_audit_output_keeps_the_last_good_report_when_the_catalog_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, closed_port: int
+) -> None:
+    monkeypatch.delenv(live.CATALOG_URL_ENV, raising=False)
+    report = tmp_path / "audit.json"
+    good = '{"version": 1, "services": [], "summary": {}}\n'
+    report.write_text(good, encoding="utf-8")
+    assert main(["audit", "--catalog-url", f"http://127.0.0.1:{closed_port}", "-o", str(report)]) == 2
+    assert "could not be reached" in capsys.readouterr().err
+    assert report.read_text(encoding="utf-8") == good
+    assert [p.name for p in tmp_path.iterdir()] == ["audit.json"]  # no temporary file left

@@ -7,16 +7,15 @@ it was taken (the base URL only, never a token) so that stale ones can be flagge
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, PrivateAttr, ValidationError, model_validator
 
+from portal_lint.atomic import replacing
 from portal_lint.catalog import CatalogError
 from portal_lint.catalog.index import LOOKUP_FIELDS, TEMPLATE_VERSION_KEY, entity_facts
 
@@ -80,13 +79,9 @@ def export_snapshot(
     """
     target = Path(path)
     header = {"version": SNAPSHOT_VERSION, "taken_at": datetime.now(UTC).isoformat(), "source": client.url}
-    try:
-        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise SnapshotError(f"cannot write snapshot {target}: {_os_text(exc)}") from None
     count = 0
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
+        with replacing(target) as out:
             # One entity a line: the file streams out and diffs readably.
             out.write(json.dumps(header)[:-1] + ', "entities": [')
             for entity in client.iter_entities(fields=LOOKUP_FIELDS, page_size=page_size):
@@ -101,16 +96,8 @@ def export_snapshot(
                 out.write(("\n" if count == 0 else ",\n") + item.model_dump_json())
                 count += 1
             out.write("\n]}\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp_name, 0o644)  # mkstemp's 0600 would surprise whoever commits or shares it
-        os.replace(tmp_name, target)
     except OSError as exc:
-        _discard(tmp_name)
         raise SnapshotError(f"cannot write snapshot {target}: {_os_text(exc)}") from None
-    except BaseException:
-        _discard(tmp_name)
-        raise
     return count
 
 
@@ -165,8 +152,3 @@ def _first_error(exc: ValidationError) -> str:
 
 def _os_text(exc: OSError) -> str:
     return (exc.strerror or type(exc).__name__).lower()
-
-
-def _discard(name: str) -> None:
-    with contextlib.suppress(OSError):
-        os.unlink(name)

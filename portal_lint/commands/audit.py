@@ -20,6 +20,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field
 
 from portal_lint import live
+from portal_lint.atomic import replacing
 from portal_lint.catalog import CatalogError
 from portal_lint.commands import Parser
 from portal_lint.commands.catalog import add_catalog_arguments, open_catalog
@@ -171,18 +172,17 @@ def main(argv: Sequence[str]) -> int:
     except live.LiveError as exc:
         print(f"portal-lint: {exc}", file=sys.stderr)
         return 2
-    out: IO[str]
     try:
         with client:
             from portal_lint.catalog.index import EntityIndex
 
             index = EntityIndex(client=client, template_version_key=s.template_version_key)
-            out = sys.stdout if args.output is None else args.output.open("w", encoding="utf-8")
-            try:
-                write_report(out, client, index, repos, s.template_version_key)
-            finally:
-                if out is not sys.stdout:
-                    out.close()
+            if args.output is None:
+                write_report(sys.stdout, client, index, repos, s.template_version_key)
+            else:
+                # Whole or not at all: a catalog failing halfway keeps the last good report.
+                with replacing(args.output) as out:
+                    write_report(out, client, index, repos, s.template_version_key)
     except CatalogError as exc:
         print(f"portal-lint: {exc}", file=sys.stderr)
         return 2
