@@ -76,7 +76,7 @@ def load_agents_subjects(target: Target, heading: str) -> Iterator[tuple[str, An
     """Engine loader for kind "agents": one AgentsFile per AGENTS.md-like file, whose section
     under `heading` (the policy's) the content rules leave alone."""
     try:
-        sf = SourceFile(target.path, target.repo, read_text(target.path))
+        sf = SourceFile(target.path, target.repo, target.repo.read(target.path))
     except InputError as exc:
         sf = SourceFile(target.path, target.repo, "")
         yield "agents", AgentsFile(sf, heading, error=f"{target.path.name} {exc}"), sf

@@ -28,21 +28,28 @@ class Span(NamedTuple):
 FILE_START = Span(0, 0, 0, 0)
 
 EXCERPT_CHARS = 40
-# Line breaks and other control characters would split a `path:line:col: …` line in two.
-_ESCAPES = {c: f"\\x{c:02x}" for c in (*range(32), 127)} | {
-    9: "\\t",
-    10: "\\n",
-    13: "\\r",
-    0x85: "\\x85",
-    0x2028: "\\u2028",
-    0x2029: "\\u2029",
-}
+# Line breaks and other control characters would split a `path:line:col: …` line in two (a
+# forged finding, or a workflow command GitHub Actions runs); an escape sequence would drive
+# the terminal. Bytes of a file name that are not UTF-8 (surrogate escapes, as Python lists
+# them) could not be written at all. Each is shown as its escape instead.
+_ESCAPES = (
+    {c: f"\\x{c:02x}" for c in (*range(32), *range(127, 160))}
+    | {9: "\\t", 10: "\\n", 13: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+    | {c: f"\\x{c - 0xDC00:02x}" for c in range(0xDC80, 0xDD00)}
+    | {c: f"\\u{c:04x}" for c in (*range(0xD800, 0xDC80), *range(0xDD00, 0xE000))}
+)
+
+
+def printable(text: str) -> str:
+    """`text` (a path, a message) safe to print on one line of any report: control characters,
+    line and paragraph separators and undecodable bytes escaped."""
+    return text.translate(_ESCAPES)
 
 
 def excerpt(text: object, limit: int = EXCERPT_CHARS) -> str:
     """User text as a message quotes it: on one line and at most `limit` characters, then `…`,
     so a long value never buries what is wrong and how to fix it."""
-    shown = str(text).translate(_ESCAPES)
+    shown = printable(str(text))
     return shown if len(shown) <= limit else shown[:limit].rstrip() + "…"
 
 

@@ -39,10 +39,12 @@ def web_url(remote: str) -> str | None:
     if scp is not None:
         host, path = scp[1], scp[2]
     else:
-        m = re.match(r"^(?:https?|ssh|git)://(?:[^@/]*@)?([^/:]+)(?::\d+)?/(.+)$", remote)
+        # The authority ends at the first `/`; its credentials at its last `@` (`user:p@ss@host`).
+        m = re.match(r"^(?:https?|ssh|git)://(?:[^/]*@)?([^/:@]+)(?::\d+)?/(.+)$", remote)
         if m is None:
             return None
         host, path = m[1], m[2]
+    path = re.split(r"[?#]", path, maxsplit=1)[0]  # a query or fragment may hold a token
     path = path.strip("/").removesuffix(".git")
     return f"https://{host}/{path}" if path else None
 

@@ -189,9 +189,7 @@ class Repo:
         got = self._parsed.get(path)
         if got is None:
             try:
-                if self._escapes(path):
-                    raise InputError("is a symlink to a file outside the repository: not followed")
-                sf = SourceFile(path, self, read_text(path))
+                sf = SourceFile(path, self, self.read(path))
                 docs = parse_yaml(sf.text)
                 got = CatalogFile(
                     sf, docs, [Entity(d, sf) for d in docs if d.ok and isinstance(d.root, PMap)]
@@ -202,6 +200,13 @@ class Repo:
         if isinstance(got, InputError):
             raise got
         return got
+
+    def read(self, path: Path) -> str:
+        """A file of this repository as text (`read_text`), refused when a symlink leads out of
+        the repository: its content must never show in a finding."""
+        if self._escapes(path):
+            raise InputError("is a symlink to a file outside the repository: not followed")
+        return read_text(path)
 
     @cached_property
     def norm_root(self) -> str:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from portal_lint.diagnostic import Span
 from portal_lint.markdown_files import MarkdownFile
-from portal_lint.model import InputError, SourceFile, read_text
+from portal_lint.model import InputError, SourceFile
 from portal_lint.parse.markdown import Frontmatter, MdDoc, is_external, scan, split_frontmatter
 from portal_lint.parse.tree import PMap
 from portal_lint.parse.yaml12 import YamlDoc, parse_yaml
@@ -165,7 +165,7 @@ def load_skill(sf: SourceFile) -> SkillFile:
 def load_skill_subjects(target: Target) -> Iterator[tuple[str, Any, SourceFile]]:
     """Engine loader for kind "skill": one SkillFile per SKILL.md."""
     try:
-        sf = SourceFile(target.path, target.repo, read_text(target.path))
+        sf = SourceFile(target.path, target.repo, target.repo.read(target.path))
     except InputError as exc:
         sf = SourceFile(target.path, target.repo, "")
         yield "skill", SkillFile(sf, error=f"{target.path.name} {exc}"), sf

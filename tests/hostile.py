@@ -84,10 +84,11 @@ def _alias_bomb() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _symlink(target: str | Callable[[Path], Path]) -> Callable[[Path], None]:
+def _symlink(target: str | Callable[[Path], Path], name: str = CATALOG) -> Callable[[Path], None]:
     def write(repo: Path) -> None:
         dest = target(repo) if callable(target) else target
-        os.symlink(dest, repo / CATALOG)
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(dest, repo / name)
 
     return write
 
@@ -95,6 +96,17 @@ def _symlink(target: str | Callable[[Path], Path]) -> Callable[[Path], None]:
 def _outside(repo: Path) -> Path:
     path = repo.parent / OUTSIDE
     path.write_text(f"apiVersion: {SECRET}\n", encoding="utf-8")
+    return path
+
+
+def _outside_markdown(repo: Path) -> Path:
+    """A SKILL.md or AGENTS.md somewhere else: frontmatter, a command and a link that must not show."""
+    path = repo.parent / f"{repo.name}.md"
+    path.write_text(
+        f"---\nname: {SECRET}\ndescription: Use when: {SECRET}\n---\n# Build\n\n"
+        f"Run `make {SECRET}` and read [the guide](./{SECRET}.md).\n",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -178,6 +190,21 @@ CASES: tuple[Case, ...] = (
     Case("symlink-out-of-repo", _symlink(_outside), YML006, "outside the repository"),
     Case("symlink-dev-zero", _symlink("/dev/zero"), YML006, "outside the repository"),
     Case("symlink-out-scanned", _symlink(_outside), YML006, "outside the repository", target="."),
+    Case(
+        "skill-symlink-out-of-repo",
+        _symlink(_outside_markdown, ".claude/skills/pdf/SKILL.md"),
+        frozenset({"SKL002"}),
+        "outside the repository",
+        target=".",
+    ),
+    Case(
+        "agents-symlink-out-of-repo",
+        _symlink(_outside_markdown, "AGENTS.md"),
+        frozenset({"AGT001"}),
+        "outside the repository",
+        exit_code=0,  # AGT001 is a warning
+        target=".",
+    ),
     Case("fifo", _fifo, YML006, "not a regular file"),
     Case("unreadable", _unreadable, YML006, "Permission denied", drop_privileges=True),
     Case("directory-named-catalog", _directory, YML006, "is a directory"),

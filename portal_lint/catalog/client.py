@@ -11,6 +11,7 @@ import re
 import socket
 import ssl
 import time
+import urllib.parse
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ import httpx
 
 from portal_lint import __version__
 from portal_lint.catalog import CatalogError, ErrorKind
+from portal_lint.diagnostic import excerpt
 
 Entity = dict[str, Any]
 
@@ -30,6 +32,11 @@ API_PREFIX = "/api/catalog"
 MAX_REFS_PER_REQUEST = 1000
 MAX_REF_CHARS_PER_REQUEST = 90 * 1024
 ORDER = "metadata.name,asc"  # without an order field Backstage pages in no stable order
+# A page of 500 full entities is a few MB: an answer past this is no catalog page (and would
+# take memory several times its size to decode).
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+# All requests of one client (one run), retries and waits included, end within this.
+RUN_BUDGET = 300.0
 
 # 501 and 505 mean "never going to work", everything else 5xx may be transient.
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -54,6 +61,15 @@ class _Failure:
     wait: float | None = None  # the server's Retry-After, when it gave one
 
 
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """A response read whole within the limits (httpx's own would read without them)."""
+
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+
+
 class CatalogClient:
     """A Backstage catalog reached over HTTP/1.1 keep-alive with one `httpx.Client`.
 
@@ -61,6 +77,10 @@ class CatalogClient:
     Failed attempts (429, 5xx, connection errors, timeouts) are retried `retries`
     times with exponential backoff and jitter; a 429's Retry-After is honoured up to
     `max_retry_after` seconds. Every failure ends as one `CatalogError`.
+
+    Time and memory are bounded: each attempt must have its whole answer within `timeout`
+    seconds (not per read: a server trickling a byte at a time is cut off), no answer may be
+    larger than MAX_RESPONSE_BYTES, and all the client's requests end within `budget` seconds.
     """
 
     def __init__(
@@ -74,9 +94,12 @@ class CatalogClient:
         backoff: float = 0.5,
         max_backoff: float = 8.0,
         max_retry_after: float = 30.0,
+        budget: float = RUN_BUDGET,
     ) -> None:
         self.url = _display_url(base_url)
         self.timeout = timeout
+        self.budget = budget
+        self._run_deadline = time.monotonic() + budget
         self.retries = max(0, retries)
         self.backoff = backoff
         self.max_backoff = max_backoff
@@ -84,6 +107,8 @@ class CatalogClient:
         # Every HTTP attempt, retries included: what benchmarks and tests count.
         self.request_count = 0
         self._has_token = bool(token)
+        # Every form the token could come back in (a server or proxy that echoes the request).
+        self._secrets = _secret_forms(token) if token else ()
         headers = {"Accept": "application/json", "User-Agent": f"portal-lint/{__version__}"}
         if token:
             if not _TOKEN_SHAPE.fullmatch(token):
@@ -209,24 +234,43 @@ class CatalogClient:
         while True:
             attempt += 1
             outcome = self._send(method, API_PREFIX + path, params, body)
-            if isinstance(outcome, httpx.Response):
+            if isinstance(outcome, _Answer):
                 failure = self._status_failure(outcome)
                 if failure is None:
                     return self._decode(outcome, path)
             else:
                 failure = outcome
+            wait = failure.wait if failure.wait is not None else self._backoff_delay(attempt)
+            if time.monotonic() + wait >= self._run_deadline:
+                failure = self._out_of_time()
             if not failure.retryable or attempt > self.retries:
                 after = f" after {attempt} attempts" if attempt > 1 else ""
                 message = f"catalog at {self.url} {failure.text}{after}: {failure.advice}"
                 raise CatalogError(message, failure.kind)
-            time.sleep(failure.wait if failure.wait is not None else self._backoff_delay(attempt))
+            time.sleep(wait)
+
+    def _out_of_time(self) -> _Failure:
+        return _Failure(
+            "timeout",
+            f"did not finish this run's requests within {self.budget:g} s",
+            "try again, or lint offline with --snapshot",
+            retryable=False,
+        )
 
     def _send(
         self, method: str, path: str, params: list[tuple[str, str]] | None, body: object
-    ) -> httpx.Response | _Failure:
+    ) -> _Answer | _Failure:
+        if time.monotonic() >= self._run_deadline:
+            return self._out_of_time()
         self.request_count += 1
+        deadline = min(time.monotonic() + self.timeout, self._run_deadline)
         try:
-            return self._http.request(method, path, params=tuple(params or ()), json=body)
+            request = self._http.build_request(method, path, params=tuple(params or ()), json=body)
+            response = self._http.send(request, stream=True)
+            try:
+                return self._read(response, deadline)
+            finally:
+                response.close()
         except httpx.TimeoutException as exc:
             phase = "accept a connection" if isinstance(exc, httpx.ConnectTimeout) else "answer"
             failure = _Failure(
@@ -255,11 +299,34 @@ class CatalogClient:
             )
         return failure
 
-    def _status_failure(self, response: httpx.Response) -> _Failure | None:
+    def _read(self, response: httpx.Response, deadline: float) -> _Answer | _Failure:
+        """The whole body, unless it runs past the deadline or the size limit."""
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > MAX_RESPONSE_BYTES:
+                return _Failure(
+                    "bad-response",
+                    f"sent an answer over the {MAX_RESPONSE_BYTES // 1048576} MiB limit",
+                    "check that --catalog-url is a Backstage backend, or lint offline with --snapshot",
+                    retryable=False,
+                )
+            if time.monotonic() > deadline:
+                return _Failure(
+                    "timeout",
+                    f"did not finish answering within {self.timeout:g} s",
+                    "try again, raise the timeout, or lint offline with --snapshot",
+                    retryable=True,
+                )
+            chunks.append(chunk)
+        return _Answer(response.status_code, response.headers, b"".join(chunks))
+
+    def _status_failure(self, response: _Answer) -> _Failure | None:
         status = response.status_code
         if 200 <= status < 300:
             return None
-        detail = _server_message(response)
+        detail = self._quote(_server_message(response))
         if status == 401:
             if self._has_token:
                 return _Failure(
@@ -319,7 +386,7 @@ class CatalogClient:
             retryable=False,
         )
 
-    def _decode(self, response: httpx.Response, path: str) -> object:
+    def _decode(self, response: _Answer, path: str) -> object:
         data: object
         try:
             data = json.loads(response.content)
@@ -327,9 +394,16 @@ class CatalogClient:
             # Raised outside this handler, so the decode error is not its context.
             data = _INVALID
         if data is _INVALID:
-            kind = response.headers.get("content-type", "no content type").split(";")[0]
+            kind = self._quote(response.headers.get("content-type", "no content type").split(";")[0])
             raise self._bad_shape(path, f"invalid JSON ({kind})")
         return data
+
+    def _quote(self, text: str, limit: int = 160) -> str:
+        """Server text as a message may show it: the token redacted first (so no cut can leave
+        part of it), then on one line and cut to `limit` characters."""
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return excerpt(" ".join(text.split()), limit)
 
     def _bad_shape(self, path: str, what: str) -> CatalogError:
         return CatalogError(
@@ -435,8 +509,8 @@ def _os_reason(exc: BaseException) -> str | None:
     return os.strerror(cause.errno).lower() if cause.errno else None
 
 
-def _server_message(response: httpx.Response) -> str:
-    """`: <message>` from Backstage's error body, cut to one short line; empty if none."""
+def _server_message(response: _Answer) -> str:
+    """`: <message>` from Backstage's error body, as the server wrote it; empty if none."""
     try:
         data = json.loads(response.content)
     except ValueError:
@@ -445,11 +519,16 @@ def _server_message(response: httpx.Response) -> str:
     message = error.get("message") if isinstance(error, dict) else None
     if not isinstance(message, str) or not message.strip():
         return ""
-    line = " ".join(message.split())
-    return f": {line[:160]}…" if len(line) > 160 else f": {line}"
+    return f": {message}"
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def _secret_forms(token: str) -> tuple[str, ...]:
+    """The token as sent and as it would read percent-encoded or JSON-escaped, longest first."""
+    forms = {token, urllib.parse.quote(token, safe=""), json.dumps(token)[1:-1]}
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
+def _retry_after(response: _Answer) -> float | None:
     value = response.headers.get("retry-after", "").strip()
     if not value:
         return None

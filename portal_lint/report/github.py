@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from portal_lint.diagnostic import Diagnostic, Result
+from portal_lint.diagnostic import Diagnostic, Result, printable
 from portal_lint.report.text import WORD
 
 ANNOTATIONS_PER_STEP = 10
@@ -19,7 +19,9 @@ SARIF_FILE_ENV = "PORTAL_LINT_SARIF_FILE"
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # The runner would decode `%0A` back into a line break: other control characters and
+    # separators are shown escaped first, as in every format.
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:

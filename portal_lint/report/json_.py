@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from portal_lint.diagnostic import Diagnostic, Result
+from portal_lint.diagnostic import Diagnostic, Result, printable
 
 VERSION = 1
 
@@ -15,8 +15,8 @@ def finding(d: Diagnostic) -> dict[str, Any]:
         "code": d.code,
         "name": d.name,
         "severity": d.severity,
-        "message": d.message,
-        "path": d.path,
+        "message": printable(d.message),
+        "path": printable(d.path),
         "line": d.line,
         "column": d.column,
         "end_line": d.end_line,
@@ -25,7 +25,8 @@ def finding(d: Diagnostic) -> dict[str, Any]:
         "fix": {"description": d.fix.description, "automatic": bool(d.fix.edits)} if d.fix else None,
         "standard": d.standard,
         "related": [
-            {"path": r.path, "line": r.line, "column": r.col, "message": r.message} for r in d.related
+            {"path": printable(r.path), "line": r.line, "column": r.col, "message": printable(r.message)}
+            for r in d.related
         ],
     }
 
@@ -35,7 +36,7 @@ def render(result: Result) -> str:
         "version": VERSION,
         "tool": "portal-lint",
         "findings": [finding(d) for d in result.diagnostics],
-        "notices": result.notices,
+        "notices": [printable(n) for n in result.notices],
         "summary": {
             "files": result.files,
             "errors": result.count("error"),

@@ -11,12 +11,13 @@ import hashlib
 import json
 import os
 import re
+import urllib.parse
 from collections import Counter
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from portal_lint import __version__
-from portal_lint.diagnostic import SEVERITY_RANK, Diagnostic, Result
+from portal_lint.diagnostic import SEVERITY_RANK, Diagnostic, Result, printable
 from portal_lint.model import posix_rel
 from portal_lint.registry import RuleMeta, load_metadata
 from portal_lint.ruledocs import render_rule
@@ -89,7 +90,7 @@ class _Locator:
         if PurePosixPath(path).is_absolute() or path.startswith("../"):
             base = self.cwd or Path.cwd()
             return {"uri": Path(os.path.normpath(base / path)).as_uri()}
-        return {"uri": path, "uriBaseId": SRCROOT}
+        return {"uri": _uri_path(path), "uriBaseId": SRCROOT}
 
     def related(self, d: Diagnostic, repo_rel: str) -> Json:
         """A related location's repository-relative path, made relative to the run's folder."""
@@ -102,6 +103,12 @@ class _Locator:
         return {SRCROOT: {"uri": self.cwd.as_uri().rstrip("/") + "/"}} if self.cwd else {}
 
 
+def _uri_path(rel: str) -> str:
+    """A relative path as a URI reference (RFC 3986, as SARIF requires): `#`, `%`, `?`, spaces,
+    controls and non-ASCII percent-encoded, bytes that were not UTF-8 as themselves."""
+    return urllib.parse.quote(os.fsencode(rel), safe="/")
+
+
 def _fingerprints(diagnostics: list[Diagnostic]) -> dict[Diagnostic, str]:
     """Identity without line numbers, so alerts survive edits elsewhere in the file.
 
@@ -112,7 +119,7 @@ def _fingerprints(diagnostics: list[Diagnostic]) -> dict[Diagnostic, str]:
     for d in diagnostics:
         message = _LINE_REF.sub(r"\1 #", d.message)
         key = "\0".join((d.code, d.repo_path or d.path, d.pointer, message))
-        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+        digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:32]
         out[d] = f"{digest}:{seen[digest]}"
         seen[digest] += 1
     return out
@@ -124,7 +131,7 @@ def _result(d: Diagnostic, index: dict[str, int], loc: _Locator, fingerprint: st
         res["ruleIndex"] = index[d.code]
     res |= {
         "level": d.severity,
-        "message": {"text": d.message},
+        "message": {"text": printable(d.message)},
         "locations": [
             {
                 "physicalLocation": {
@@ -144,7 +151,7 @@ def _result(d: Diagnostic, index: dict[str, int], loc: _Locator, fingerprint: st
         res["relatedLocations"] = [
             {
                 "id": i,
-                "message": {"text": r.message},
+                "message": {"text": printable(r.message)},
                 "physicalLocation": {
                     "artifactLocation": loc.related(d, r.path),
                     "region": {"startLine": max(r.line, 1), "startColumn": max(r.col, 1)},
@@ -189,12 +196,12 @@ def build(result: Result, max_results: int = MAX_RESULTS) -> Json:
     loc = _Locator(result.cwd)
     prints = _fingerprints(kept)
 
-    notifications: list[Json] = [{"level": "note", "message": {"text": n}} for n in result.notices]
+    notifications: list[Json] = [{"level": "note", "message": {"text": printable(n)}} for n in result.notices]
     if len(kept) < len(result.diagnostics):
         notifications.append(
             {"level": "warning", "message": {"text": _cut_message(result.diagnostics, kept, max_results)}}
         )
-    notifications += [{"level": "error", "message": {"text": e}} for e in result.internal_errors]
+    notifications += [{"level": "error", "message": {"text": printable(e)}} for e in result.internal_errors]
     invocation: Json = {"executionSuccessful": not result.internal_errors}
     if notifications:
         invocation["toolExecutionNotifications"] = notifications

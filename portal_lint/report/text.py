@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from portal_lint.diagnostic import Diagnostic, Result
+from portal_lint.diagnostic import Diagnostic, Result, printable
 
 # SARIF says `note`; GitHub's problem matchers accept only error|warning|notice.
 WORD = {"error": "error", "warning": "warning", "note": "notice"}
@@ -26,9 +26,9 @@ def line_of(d: Diagnostic, color: bool = False) -> str:
     word = WORD[d.severity]
     if color:
         word = f"{_COLOR[d.severity]}{word}\033[0m"
-    # One finding, one line: a line break in a message would split it for the problem matchers.
-    message = d.message.replace("\r", "\\r").replace("\n", "\\n")
-    return f"{d.path}:{d.line}:{d.column}: {word} [{d.code}] {message}"
+    # One finding, one line: a line break in a path or message would forge another line for
+    # the problem matchers (and GitHub Actions runs a line starting `::` as a command).
+    return f"{printable(d.path)}:{d.line}:{d.column}: {word} [{d.code}] {printable(d.message)}"
 
 
 def summary(result: Result) -> str:
@@ -44,6 +44,6 @@ def render(result: Result, color: bool | None = None) -> str:
     if color is None:
         color = use_color(sys.stdout.isatty(), False)
     lines = [line_of(d, color) for d in result.diagnostics]
-    lines.extend(f"note: {n}" for n in result.notices)
+    lines.extend(f"note: {printable(n)}" for n in result.notices)
     lines.append(summary(result))
     return "\n".join(lines) + "\n"

@@ -2,7 +2,8 @@
 
 Everything it does not inject is forwarded to the real Backstage backend unchanged,
 so the behaviour under test is always the real catalog's: only timeouts, 5xx, 429,
-garbage, connection resets and a truncated page listing are made up here.
+garbage, connection resets, a truncated page listing, an error echoing the request's
+headers, a trickled answer and an endless one are made up here.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ class Fault(StrEnum):
     GARBAGE = "garbage"  # 200 with a body that is not JSON
     RESET = "reset"  # TCP RST instead of an answer
     TRUNCATE_PAGING = "truncate-paging"  # by-query pages lose their nextCursor
+    ECHO = "echo"  # an error (`status`) whose message quotes the request's headers, as some proxies do
+    TRICKLE = "trickle"  # the real answer, one byte every `delay` seconds
+    HUGE = "huge"  # a 200 whose body is `size` bytes of one JSON string
 
 
 class FaultProxy:
@@ -43,6 +47,8 @@ class FaultProxy:
         self._remaining: int | None = 0
         self.delay = 2.0
         self.retry_after = "1"
+        self.status = 502
+        self.size = 0
         self.hits = 0  # requests received
         self._server = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -61,12 +67,19 @@ class FaultProxy:
         self._server.server_close()
 
     def inject(
-        self, fault: Fault, *, times: int | None = 1, delay: float = 2.0, retry_after: str = "1"
+        self,
+        fault: Fault,
+        *,
+        times: int | None = 1,
+        delay: float = 2.0,
+        retry_after: str = "1",
+        status: int = 502,
+        size: int = 0,
     ) -> None:
         """Inject `fault` into the next `times` requests (None: all of them until clear())."""
         with self._lock:
             self._fault, self._remaining = fault, times
-            self.delay, self.retry_after = delay, retry_after
+            self.delay, self.retry_after, self.status, self.size = delay, retry_after, status, size
 
     def clear(self) -> None:
         with self._lock:
@@ -134,6 +147,14 @@ def _handler_for(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 headers = {"Content-Type": "application/json", "Retry-After": proxy.retry_after}
                 self._reply(429, headers, json.dumps(error).encode())
                 return
+            if fault is Fault.ECHO:
+                echoed = "; ".join(f"{k}: {v}" for k, v in self.headers.items())
+                error = {"error": {"name": "Error", "message": f"bad gateway for request {echoed}"}}
+                self._reply(proxy.status, {"Content-Type": "application/json"}, json.dumps(error).encode())
+                return
+            if fault is Fault.HUGE:
+                self._huge(proxy.size)
+                return
             if fault is Fault.GARBAGE:
                 self._reply(200, {"Content-Type": "application/json"}, b"<html>upstream proxy error</html>")
                 return
@@ -145,16 +166,38 @@ def _handler_for(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 page = json.loads(data)
                 page.get("pageInfo", {}).pop("nextCursor", None)
                 data = json.dumps(page).encode()
+            if fault is Fault.TRICKLE:
+                self._reply(status, out_headers, data, trickle=proxy.delay)
+                return
             self._reply(status, out_headers, data)
 
-        def _reply(self, status: int, headers: dict[str, str], data: bytes) -> None:
+        def _huge(self, size: int) -> None:
+            chunk = b"x" * (1 << 20)
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(size + 2))
+                self.end_headers()
+                self.wfile.write(b'"')
+                for start in range(0, size, len(chunk)):
+                    self.wfile.write(chunk[: size - start])
+                self.wfile.write(b'"')
+            except OSError:
+                self.close_connection = True  # the client stopped reading, as it should
+
+        def _reply(self, status: int, headers: dict[str, str], data: bytes, trickle: float = 0) -> None:
             try:
                 self.send_response(status)
                 for key, value in headers.items():
                     self.send_header(key, value)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                if not trickle:
+                    self.wfile.write(data)
+                for i in range(len(data) if trickle else 0):
+                    self.wfile.write(data[i : i + 1])
+                    self.wfile.flush()
+                    time.sleep(trickle)
             except OSError:
                 # The client gave up (its timeout fired while we were delaying).
                 self.close_connection = True

@@ -294,3 +294,55 @@ def test_paging_that_ends_early_is_an_error(backstage: Backend, proxy: FaultProx
     assert info.value.kind == "bad-response"
     assert "paging ended after 4 of" in str(info.value)
     assert_token_safe(info.value, backstage.token)
+
+
+@pytest.mark.parametrize("status", [400, 418, 502, 503])
+def test_a_server_echoing_the_request_headers_never_shows_the_token(
+    backstage: Backend, proxy: FaultProxy, status: int
+) -> None:
+    proxy.inject(Fault.ECHO, times=None, status=status)
+    with fast_client(proxy.url, backstage.token, retries=0) as c, pytest.raises(CatalogError) as info:
+        c.get_by_refs(["group:default/platform"])
+    assert f"{status}: bad gateway for request" in str(info.value)  # the server's text, redacted
+    assert "Bearer ***" in str(info.value) or str(info.value).endswith("…")
+    assert_token_safe(info.value, backstage.token)
+
+
+def test_an_answer_trickled_a_byte_at_a_time_ends_at_the_timeout(
+    backstage: Backend, proxy: FaultProxy
+) -> None:
+    proxy.inject(Fault.TRICKLE, times=None, delay=0.2)  # each read well within the 0.5 s timeout
+    began = time.monotonic()
+    with (
+        fast_client(proxy.url, backstage.token, timeout=0.5, retries=1) as c,
+        pytest.raises(CatalogError) as info,
+    ):
+        c.get_by_refs(["group:default/platform"])
+    assert time.monotonic() - began < 3
+    assert info.value.kind == "timeout"
+    assert "did not finish answering within 0.5 s after 2 attempts" in str(info.value)
+
+
+def test_the_run_budget_bounds_retries_and_waits(backstage: Backend, proxy: FaultProxy) -> None:
+    proxy.inject(Fault.RATE_LIMIT, times=None, retry_after="2")
+    began = time.monotonic()
+    with (
+        CatalogClient(proxy.url, backstage.token, retries=10, budget=1.0) as c,
+        pytest.raises(CatalogError) as info,
+    ):
+        c.get_by_refs(["group:default/platform"])
+    assert time.monotonic() - began < 1.5
+    assert "did not finish this run's requests within 1 s" in str(info.value)
+
+
+def test_an_answer_over_the_size_limit_is_refused_without_reading_it_all(
+    backstage: Backend, proxy: FaultProxy
+) -> None:
+    proxy.inject(Fault.HUGE, times=None, size=600 * 1024 * 1024)
+    began = time.monotonic()
+    with fast_client(proxy.url, backstage.token, timeout=30) as c, pytest.raises(CatalogError) as info:
+        c.get_by_refs(["group:default/platform"])
+    assert time.monotonic() - began < 10
+    assert info.value.kind == "bad-response"
+    assert "sent an answer over the 32 MiB limit" in str(info.value)
+    assert proxy.hits == 1  # the same URL would answer the same: not retried
