@@ -75,8 +75,12 @@ def test_hostile_input_gets_a_finding_or_a_clear_error(name: str, corpus: Path) 
 
 
 def test_a_symlink_out_of_the_repository_is_not_read(corpus: Path) -> None:
-    names = ("symlink-out-of-repo", "symlink-out-scanned", "skill-symlink-out-of-repo", "agents-symlink-out-of-repo")
-    for name in names:
+    for name in (
+        "symlink-out-of-repo",
+        "symlink-out-scanned",
+        "skill-symlink-out-of-repo",
+        "agents-symlink-out-of-repo",
+    ):
         proc, _ = _run(CASES[name], corpus)
         assert hostile.SECRET not in proc.stdout + proc.stderr
 
