@@ -40,8 +40,11 @@ def replacing(path: Path) -> Iterator[IO[str]]:
             with contextlib.suppress(PermissionError):
                 os.chown(tmp, old.st_uid, old.st_gid)
         os.replace(tmp, real)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is not None:
+            # Name the file the user asked for, not the temporary one (`out.json: Is a directory`).
+            exc.filename, exc.filename2 = str(path), None
         raise
 
 

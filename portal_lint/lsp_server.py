@@ -13,11 +13,13 @@ Both conversions happen here, against the exact text that was linted.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -26,6 +28,7 @@ from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
 
 from portal_lint import __version__, registry
 from portal_lint.diagnostic import Diagnostic, Span
+from portal_lint.jsonrpc import Rejected
 from portal_lint.session import Workspace, WorkspaceError
 
 DEBOUNCE_SECONDS = 0.3
@@ -347,5 +350,46 @@ def build_server() -> PortalLintServer:
 
 
 def serve() -> None:
-    """Serve LSP over stdio until the client says exit."""
-    build_server().start_io()
+    """Serve LSP over stdio until the client says exit. What the client sends is framed and
+    checked first (portal_lint.jsonrpc): a malformed message gets its JSON-RPC error and never
+    swallows the next one."""
+    import sys
+
+    from portal_lint.jsonrpc import FramedInput
+
+    server = build_server()
+
+    def accepts(data: bytes) -> bool:
+        # pygls reads each message into its type while parsing it, and answers nothing when
+        # that fails (an unknown request without params): try it here first.
+        try:
+            json.loads(data, object_hook=server.protocol.structure_message)
+        except Exception:  # whatever pygls raises for it, the message gets an error reply
+            return False
+        return True
+
+    out = _LockedOutput(sys.stdout.buffer)
+    server.start_io(stdin=cast(Any, FramedInput(sys.stdin.buffer, out.reply, accepts)), stdout=cast(Any, out))
+
+
+class _LockedOutput:
+    """stdout shared by pygls' writer and the framing's error replies: whole messages only."""
+
+    def __init__(self, buffer: BinaryIO) -> None:
+        self._buffer = buffer
+        self._lock = threading.Lock()
+
+    def write(self, data: bytes) -> None:
+        with self._lock:
+            self._buffer.write(data)
+            self._buffer.flush()
+
+    def flush(self) -> None:
+        return None  # every write is flushed
+
+    def close(self) -> None:
+        self._buffer.close()
+
+    def reply(self, rejected: Rejected) -> None:
+        body = rejected.response().encode()
+        self.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import IO, Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -412,4 +413,84 @@ def _policy(ws: Workspace) -> PolicyReport:
 
 def serve(root: Path, *, catalog_url: str | None = None, snapshot: Path | None = None) -> None:
     """Serve MCP over stdio until the client closes the connection."""
-    build_server(root, catalog_url=catalog_url, snapshot=snapshot).run("stdio")
+    import anyio
+
+    anyio.run(_serve_stdio, build_server(root, catalog_url=catalog_url, snapshot=snapshot))
+
+
+async def _serve_stdio(server: Any) -> None:
+    """The SDK's stdio transport, fed only checked messages (portal_lint.jsonrpc): every other
+    line is answered with its JSON-RPC error here, since the SDK would drop it unanswered."""
+    import sys
+
+    from mcp.server.stdio import stdio_server
+
+    out = _Output(sys.stdout.buffer)
+    async with stdio_server(stdin=cast(Any, _CheckedLines(sys.stdin.buffer, out)), stdout=cast(Any, out)) as (
+        read,
+        write,
+    ):
+        lowlevel = server._lowlevel_server  # MCPServer.run_stdio_async, with our streams
+        await lowlevel.run(read, write, lowlevel.create_initialization_options())
+
+
+class _Output:
+    """stdout for the SDK's writer and for our error replies: one whole line per write."""
+
+    def __init__(self, buffer: IO[bytes]) -> None:
+        import anyio
+
+        self._buffer = buffer
+        self._lock = anyio.Lock()
+
+    async def write(self, text: str) -> None:
+        import anyio
+
+        async with self._lock:
+            await anyio.to_thread.run_sync(self._write, text)
+
+    async def flush(self) -> None:
+        return None  # every write is flushed
+
+    def _write(self, text: str) -> None:
+        # A lone surrogate becomes its JSON escape (`\udcff`): valid JSON, where "strict"
+        # would stop the server.
+        self._buffer.write(text.encode("utf-8", "backslashreplace"))
+        self._buffer.flush()
+
+
+class _CheckedLines:
+    """The lines of stdin the SDK may see; the others are answered on `out`."""
+
+    def __init__(self, buffer: IO[bytes], out: _Output) -> None:
+        self._buffer = buffer
+        self._out = out
+
+    def __aiter__(self) -> AsyncIterator[str]:
+        return self._lines()
+
+    async def _lines(self) -> AsyncIterator[str]:
+        import anyio
+        import mcp_types
+        from pydantic import ValidationError
+
+        from portal_lint import jsonrpc
+
+        while True:
+            line = await anyio.to_thread.run_sync(jsonrpc.read_line, self._buffer)
+            if line is None:
+                return
+            message = jsonrpc.check(line) if isinstance(line, bytes) else line
+            if message is None:
+                continue
+            if isinstance(message, dict):
+                text = json.dumps(message, ensure_ascii=False)
+                try:
+                    mcp_types.jsonrpc_message_adapter.validate_json(text, by_name=False)
+                except ValidationError:
+                    what = "Invalid Request: not a JSON-RPC request, notification or response MCP accepts"
+                    message = jsonrpc.Rejected(message.get("id"), jsonrpc.INVALID_REQUEST, what)
+                else:
+                    yield text
+                    continue
+            await self._out.write(message.response() + "\n")

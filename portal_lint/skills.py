@@ -124,7 +124,9 @@ def parse_frontmatter(fm: Frontmatter) -> tuple[YamlDoc, list[tuple[str, Span]]]
     lines = [""] * fm.offset + fm.yaml.split("\n")
     unquoted: list[tuple[str, Span]] = []
     for _ in range(_MAX_REPAIRS):
-        docs = parse_yaml("\n".join(lines))
+        # The closing `---` line's break ends the last line: without it, a CRLF file's last
+        # value would keep its CR (a lone CR is content, not a line end).
+        docs = parse_yaml("\n".join(lines) + "\n")
         doc = docs[0] if docs else YamlDoc(0, fm.offset, empty=True)  # nothing but blanks
         problem = doc.syntax
         if problem is None or not problem.message.startswith("mapping values are not allowed"):
@@ -134,15 +136,35 @@ def parse_frontmatter(fm: Frontmatter) -> tuple[YamlDoc, list[tuple[str, Span]]]
         if found is None:
             return doc, unquoted
         key, start, value, rest = found
-        unquoted.append((key, Span(no, start, no, start + len(value))))
-        lines[no] = lines[no][:start] + json.dumps(value, ensure_ascii=False) + rest
+        last = _continued(lines, no)
+        # A value continued on more lines is read as one (folded), but reported without a fix:
+        # the span covers all its lines, so no one-line quoting is offered for it.
+        end = (last, len(lines[last].rstrip(" \t\r"))) if last > no else (no, start + len(value))
+        unquoted.append((key, Span(no, start, *end)))
+        folded = " ".join([value, *(line.strip() for line in lines[no + 1 : last + 1])])
+        lines[no] = lines[no][:start] + json.dumps(folded, ensure_ascii=False) + rest
+        lines[no + 1 : last + 1] = [""] * (last - no)
     return doc, unquoted
+
+
+def _continued(lines: list[str], no: int) -> int:
+    """The last line of a plain value that starts on line `no` (more-indented lines follow it)."""
+    indent = len(lines[no]) - len(lines[no].lstrip(" "))
+    last = no
+    for i in range(no + 1, len(lines)):
+        line = lines[i].rstrip(" \t\r")
+        if not line:
+            continue
+        if len(line) - len(line.lstrip(" ")) <= indent or line.lstrip().startswith("#"):
+            break
+        last = i
+    return last
 
 
 def _colon_value(line: str) -> tuple[str, int, str, str] | None:
     """(key, value column, value, trailing comment) of a `key: value` line whose plain value
     holds a `: ` or ends in `:`; None for any other line."""
-    m = _KEY_VALUE.match(line.rstrip())
+    m = _KEY_VALUE.match(line.rstrip(" \t\r"))  # not str.rstrip(): U+2028 is part of the value
     if m is None:
         return None
     value, rest = m.group(2), ""

@@ -136,3 +136,47 @@ def test_fix_diff_applies_with_git_when_the_file_holds_unicode_line_separators(t
     patch.write_text(outcome.diff, encoding="utf-8")
     subprocess.run(["git", "apply", str(patch)], cwd=tmp_path, check=True, capture_output=True)
     assert path.read_text(encoding="utf-8") == text.replace("kind: component", "kind: Component")
+
+
+def _skill(tmp_path: Path, front: str, newline: str = "\n") -> Path:
+    text = f"---\n{front}---\n# PDF forms\n".replace("\n", newline)
+    path = _repo(tmp_path, "", ".claude/skills/pdf-forms/SKILL.md")
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+def _codes(root: Path) -> list[str]:
+    return sorted(d.code for d in lint([str(root)], cwd=root, strict=True).diagnostics)
+
+
+def test_a_crlf_skill_reads_its_last_frontmatter_value_without_the_cr(tmp_path: Path) -> None:
+    front = f"name: pdf-forms\ndescription: {'Fill in PDF forms. ' * 3}\nmetadata:\n  version: 1.0\n"
+    _skill(tmp_path, front, "\r\n")
+    assert _codes(tmp_path) == ["SKL009"]  # the number under metadata, as with LF line ends
+    quoted = f'name: pdf-forms\ndescription: "{"Fill in PDF forms. " * 3}"\n'
+    (tmp_path / "b").mkdir()
+    _skill(tmp_path / "b", quoted, "\r\n")
+    assert _codes(tmp_path / "b") == []  # no SKL002 for a quoted last value
+
+
+def test_the_skl003_fix_of_a_crlf_skill_leaves_it_parsing(tmp_path: Path) -> None:
+    path = _skill(tmp_path, "name: pdf-forms\ndescription: Use when: the user asks for a PDF form\n", "\r\n")
+    _fix(tmp_path)
+    assert path.read_bytes().split(b"\r\n")[2] == b'description: "Use when: the user asks for a PDF form"'
+    assert _codes(tmp_path) == []
+
+
+def test_the_skl003_fix_keeps_a_line_separator_inside_the_quotes(tmp_path: Path) -> None:
+    path = _skill(tmp_path, "name: pdf-forms\ndescription: Use when: the user asks for a PDF form\u2028\n")
+    _fix(tmp_path)
+    assert 'description: "Use when: the user asks for a PDF form\u2028"\n' in path.read_text(encoding="utf-8")
+    assert _codes(tmp_path) == []
+
+
+def test_a_multi_line_unquoted_colon_value_is_reported_not_half_quoted(tmp_path: Path) -> None:
+    front = "name: pdf-forms\ndescription: Use when: the user asks\n  for a PDF form to fill in\n"
+    path = _skill(tmp_path, front)
+    assert _codes(tmp_path) == ["SKL003"]
+    before = path.read_bytes()
+    assert _fix(tmp_path).changed == {}
+    assert path.read_bytes() == before

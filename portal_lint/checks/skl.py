@@ -53,7 +53,7 @@ def _quoted(skill: SkillFile, span: Span, key: str) -> str:
 def _quote_fix(skill: SkillFile, span: Span) -> Fix:
     """Double-quote a plain value as typed, the way portal-lint already reads it (SKL003's repair)."""
     typed = skill.text_at(span)
-    certain = bool(typed) and typed[0] not in "\"'" and typed == typed.strip()
+    certain = bool(typed) and typed[0] not in "\"'" and typed == typed.strip(" \t")
     return Fix("quote the value", ((span, json.dumps(typed, ensure_ascii=False)),) if certain else ())
 
 

@@ -338,8 +338,8 @@ def _file_findings(entity: Entity, d: Definition, target: Target, ctx: RuleConte
 
 def _format_findings(entity: Entity, d: Definition, info: ApiFile, rel: str) -> Iterator[Finding]:
     spec_type = entity.spec.get("type") if entity.spec is not None else None
-    if spec_type not in FORMAT_NAMES or info.format == spec_type:
-        return
+    if not isinstance(spec_type, str) or spec_type not in FORMAT_NAMES or info.format == spec_type:
+        return  # a list or mapping is CAT013's to report
     found = FORMAT_NAMES[info.format] if info.format else "not a document portal-lint recognises"
     if info.format is None:
         want = FORMAT_NAMES[spec_type]

@@ -148,7 +148,9 @@ def _handler_for(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 self._reply(429, headers, json.dumps(error).encode())
                 return
             if fault is Fault.ECHO:
-                echoed = "; ".join(f"{k}: {v}" for k, v in self.headers.items())
+                # Authorization first: within what a message quotes of it.
+                ordered = sorted(self.headers.items(), key=lambda kv: kv[0].lower() != "authorization")
+                echoed = "; ".join(f"{k}: {v}" for k, v in ordered)
                 error = {"error": {"name": "Error", "message": f"bad gateway for request {echoed}"}}
                 self._reply(proxy.status, {"Content-Type": "application/json"}, json.dumps(error).encode())
                 return

@@ -304,7 +304,7 @@ def test_a_server_echoing_the_request_headers_never_shows_the_token(
     with fast_client(proxy.url, backstage.token, retries=0) as c, pytest.raises(CatalogError) as info:
         c.get_by_refs(["group:default/platform"])
     assert f"{status}: bad gateway for request" in str(info.value)  # the server's text, redacted
-    assert "Bearer ***" in str(info.value) or str(info.value).endswith("…")
+    assert "authorization: bearer ***;" in str(info.value).lower()
     assert_token_safe(info.value, backstage.token)
 
 
