@@ -46,6 +46,7 @@ class Outcome:
     applied: dict[Path, list[list[Edit]]] = field(default_factory=dict)  # per file, the edits of each round
     errors: list[str] = field(default_factory=list)  # files that could not be written (exit 2)
     cwd: Path = field(default_factory=Path.cwd)
+    taken_back: set[Path] = field(default_factory=set)  # files a fix broke: left as before it
 
     @property
     def diff(self) -> str:
@@ -218,7 +219,9 @@ def fix(lint_once: Callable[[], Result], *, write: bool, cwd: Path | None = None
         if broke:
             result = relint()
     changed = {p: t for p, t in texts.items() if t != originals[p]}
-    outcome = Outcome(result, changed, originals, sum(counts[p] for p in changed), applied, cwd=cwd)
+    outcome = Outcome(
+        result, changed, originals, sum(counts[p] for p in changed), applied, cwd=cwd, taken_back=frozen
+    )
     if write:
         _write(outcome, roots, counts)
         if outcome.errors:  # what is on disk now: the unwritten files keep their findings

@@ -16,6 +16,7 @@ import json
 import os
 import signal
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -27,18 +28,24 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from portal_lint import fix
+from portal_lint.diagnostic import Result
 from portal_lint.engine import lint
 from portal_lint.model import InputError, read_text
 from portal_lint.registry import load_metadata
 
 EXAMPLES = int(os.environ.get("PORTAL_LINT_FUZZ_EXAMPLES", "0"))
+# tests/fuzz_run.py: the hang guard alone judges time (a loaded machine misses deadlines), and
+# nothing is stored in .hypothesis.
+LONG_RUN = os.environ.get("PORTAL_LINT_FUZZ_LONG") == "1"
 HANG_S = 10  # per example; a hang guard, not a benchmark
 
 
 def fuzz(default_examples: int) -> Callable[[Any], Any]:
     return settings(
         max_examples=EXAMPLES or default_examples,
-        deadline=timedelta(seconds=5),
+        deadline=None if LONG_RUN else timedelta(seconds=5),
+        database=None if LONG_RUN else settings.default.database,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
     )
 
@@ -71,14 +78,21 @@ def _lines(path: Path) -> list[str] | None:
         return None
 
 
+# What a run did, for tests/fuzz_run.py's report.
+STATS: Counter[str] = Counter()
+
+
 def check_lint(repo: Path, rel: str, data: bytes) -> None:
     path = repo / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
+    STATS["inputs"] += 1
     try:
         with hang_guard(HANG_S):
             result = lint([rel], cwd=repo, strict=True)
         texts = {d.repo_path: _lines(repo / d.repo_path) for d in result.diagnostics}
+        if any(d.fix is not None and d.fix.edits for d in result.diagnostics):
+            check_fix(repo, rel, result)
     finally:
         path.unlink()
     assert result.internal_errors == []
@@ -91,6 +105,22 @@ def check_lint(repo: Path, rel: str, data: bytes) -> None:
         if d.line <= len(lines):
             assert d.column <= len(lines[d.line - 1]) + 1, where
         assert d.message.strip(), where
+
+
+def check_fix(repo: Path, rel: str, before: Result) -> None:
+    """`--fix` applied and the fixed text linted again: it parses no worse than before (no new
+    YML001/YML006/SKL001/SKL002), and what was fixed stays fixed (a second run has less to do)."""
+    with hang_guard(HANG_S * 3):
+        outcome = fix.fix(lambda: lint([rel], cwd=repo, strict=True), write=True, cwd=repo)
+    after = outcome.result  # the fixed text, linted (as written: no write failed)
+    assert outcome.errors == []
+    STATS["fixed"] += bool(outcome.changed)
+    STATS["taken back"] += len(outcome.taken_back)
+    broken = Counter(d.code for d in after.diagnostics if d.code in fix.UNPARSABLE)
+    assert broken <= Counter(d.code for d in before.diagnostics if d.code in fix.UNPARSABLE), broken
+    assert after.internal_errors == []
+    fixable = [d for d in after.diagnostics if d.fix is not None and d.fix.edits]
+    assert len(fixable) <= len([d for d in before.diagnostics if d.fix is not None and d.fix.edits])
 
 
 @pytest.fixture(scope="module")
