@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from portal_lint.globs import matches_any
 from portal_lint.ingest import Settings, sniff
-from portal_lint.model import CATALOG_NAMES, HIDDEN_ALLOWED, Repo, overlay_text, walk_repos
+from portal_lint.model import CATALOG_NAMES, FILE_NAMES, HIDDEN_ALLOWED, Repo, overlay_text, walk_repos
 
 SKILL_NAME = "SKILL.md"
 AGENTS_NAMES = frozenset({"AGENTS.md", "agents.md", "AGENTS.override.md"})
@@ -97,7 +97,7 @@ class Discovery:
             p = (self.cwd / raw).absolute()
             if not p.exists() and not p.is_symlink() and overlay_text(p) is None:
                 raise UsageError(f"{raw}: no such file or directory")
-            if p.is_dir() and p.name not in CATALOG_NAMES:  # a folder so named is reported
+            if p.is_dir() and p.name not in FILE_NAMES:  # a folder so named is reported
                 self._scan_dir(p, out)
             else:
                 root = (

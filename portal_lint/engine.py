@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -109,6 +110,9 @@ class _Collector:
         self._builtin: tuple[Policy, Bound] | None = None  # the built-in policy's binding, made once
         metas = registry.load_metadata()
         self.resolve = {k: (m.code, m.name) for m in metas.values() for k in (m.code, m.name)}
+        self.listed: Counter[tuple[str, Path]] = Counter()  # findings listed per (rule, file)
+        # per (rule, file) past the cap: the first finding not listed (where to say so)
+        self.unlisted: dict[tuple[str, Path], tuple[Rule, RuleContext, Finding, Repo, Path]] = {}
 
     def sup_for(self, path: Path, text: str | None, repo: Repo) -> suppress.Suppressions:
         per_repo = self.run.state_of(repo.root).suppressions
@@ -146,7 +150,9 @@ class _Collector:
         standard, options = got
         return rule, RuleContext(rule.meta, {**ctx.options, **options}, self.run, standard)
 
-    def add(self, rule: Rule, ctx: RuleContext, finding: Finding, sf: SourceFile | None, repo: Repo) -> None:
+    def add(self, rule: Rule, ctx: RuleContext, finding: Finding, sf: SourceFile | None, repo: Repo) -> bool:
+        """Stamp a finding (unless suppressed); False once the rule is past its cap for that
+        file, when the caller stops asking the rule for more."""
         meta = rule.meta
         finding, standard = cite(finding, ctx.standard)
         if finding.path is not None:
@@ -155,10 +161,39 @@ class _Collector:
         else:
             assert sf is not None
             abs_path, text = sf.path, sf.text
+        line = finding.span.line + 1
+        if self.sup_for(abs_path, text, repo).covers(meta.code, meta.name, line):
+            return True
+        key = (meta.code, abs_path)
+        if self.listed[key] >= MAX_FINDINGS_PER_FILE:
+            # A pathological file (a 5 MB unclosed code fence, 200,000 bad commands) would
+            # otherwise cost minutes and gigabytes of findings no one reads.
+            self.unlisted.setdefault(key, (rule, ctx, finding, repo, abs_path))
+            return False
+        self.listed[key] += 1
+        self._stamp(meta, finding, standard, repo, abs_path)
+        return True
+
+    def flush_unlisted(self) -> None:
+        """One closing finding per rule and file whose findings were cut, where the cut is."""
+        for rule, ctx, first, repo, abs_path in self.unlisted.values():
+            more = first._replace(
+                message=f"… and more {rule.meta.code} findings in this file, not listed: portal-lint "
+                f"lists the first {MAX_FINDINGS_PER_FILE:,} of a rule per file; fix the cause of the ones "
+                "above first",
+                fix=None,
+                related=(),
+            )
+            finding, standard = cite(more, ctx.standard)
+            self._stamp(rule.meta, finding, standard, repo, abs_path)
+        self.listed.clear()
+        self.unlisted.clear()
+
+    def _stamp(
+        self, meta: registry.RuleMeta, finding: Finding, standard: str | None, repo: Repo, abs_path: Path
+    ) -> None:
         span = finding.span
         line = span.line + 1
-        if self.sup_for(abs_path, text, repo).covers(meta.code, meta.name, line):
-            return
         end_line, end_col = span.end_line + 1, span.end_col + 1
         if (end_line, end_col) <= (line, span.col + 1):
             end_line, end_col = line, span.col + 2  # never an empty region: editors hide those
@@ -185,7 +220,8 @@ class _Collector:
         for rule, ctx in self.bound.get(on, ()):
             try:
                 for finding in rule.check(subject, ctx):
-                    self.add(rule, ctx, finding, sf, repo)
+                    if not self.add(rule, ctx, finding, sf, repo):
+                        break  # past the cap: asking for more would only cost time
             except Exception as exc:
                 if self.run.strict:
                     raise
@@ -198,6 +234,8 @@ class _Collector:
 # A process pool pays off past this many targets (fork and merge cost ~20 ms); below it, or
 # with one CPU, a run stays in one process.
 POOL_THRESHOLD = 200
+# Findings of one rule listed per file; the rest are counted in one closing finding.
+MAX_FINDINGS_PER_FILE = 200
 _CHUNK = 25  # repositories per unit of work handed out to a process
 
 
@@ -467,6 +505,7 @@ def _lint_chunk(col: _Collector, chunk: list[tuple[Repo, list[Target]]]) -> Chun
                 _lint_target(col, target)
             col.run_rules("repo", repo, None, repo)
             col.run_rules("suppressions", run.repo, None, repo)  # after every rule, as ruff's RUF100
+            col.flush_unlisted()
             repo.release()
         return col.out, run.notices, run.internal_errors
     finally:

@@ -19,6 +19,7 @@ MAX_DEPTH = 64  # no MCP message nests deeper than a few levels; pydantic recurs
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class Rejected(NamedTuple):
@@ -75,6 +76,8 @@ def check(line: bytes) -> dict[str, Any] | Rejected | None:
         return Rejected(ident, INVALID_REQUEST, "Invalid Request: `method` must be a string")
     if "method" not in message and "result" not in message and "error" not in message:
         return Rejected(ident, INVALID_REQUEST, "Invalid Request: no `method`, `result` or `error`")
+    if not _ESCAPED_SURROGATE.search(text):
+        return message  # raw bytes decode with "replace": only a `\\udXXX` escape makes one
     cleaned: dict[str, Any] = _clean(message)
     return cleaned
 
@@ -164,7 +167,8 @@ class FramedInput:
                 continue
             if message is None:
                 continue
-            data = json.dumps(message).encode()
+            # The bytes as sent when nothing was replaced (no second encoding of a large buffer).
+            data = body if _as_sent(body) else json.dumps(message).encode()
             if not self._accepts(data):
                 what = "Invalid Request: not a message this server can read (missing or wrong `params`?)"
                 self._reply(Rejected(message.get("id"), INVALID_REQUEST, what))
@@ -224,6 +228,14 @@ class FramedInput:
     def _read1(self, n: int) -> bytes:
         read1 = getattr(self._raw, "read1", None)
         return bytes(read1(n) if read1 is not None else self._raw.read(n))
+
+
+def _as_sent(body: bytes) -> bool:
+    """Whether `check` read `body` without replacing anything (valid UTF-8, no lone surrogate)."""
+    try:
+        return not _ESCAPED_SURROGATE.search(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        return False
 
 
 def _resync(body: bytes, start: int) -> int | None:

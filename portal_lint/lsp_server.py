@@ -58,6 +58,10 @@ class PortalLintServer(LanguageServer):
         self.debounce = DEBOUNCE_SECONDS
         self.linted: dict[str, Linted] = {}
         self._pending: dict[str, asyncio.Task[None]] = {}
+        # One lint at a time: a thread cannot be stopped, so a lint superseded by new edits
+        # must not start at all (it waits here, and is cancelled while it waits).
+        self._lint_slot = asyncio.Semaphore(1)
+        self._running: set[asyncio.Task[None]] = set()
         self._workspaces: dict[Path, Workspace] = {}
         self._said: set[str] = set()  # messages already shown once
 
@@ -107,8 +111,8 @@ class PortalLintServer(LanguageServer):
     def schedule(self, uri: str, delay: float) -> None:
         """Lint `uri` after `delay` seconds, replacing a lint still waiting or running for it."""
         old = self._pending.pop(uri, None)
-        if old is not None:
-            old.cancel()
+        if old is not None and old not in self._running:
+            old.cancel()  # a running lint finishes (its thread cannot be stopped) and holds the slot
         task = asyncio.get_running_loop().create_task(self._lint_later(uri, delay))
         self._pending[uri] = task
         task.add_done_callback(
@@ -123,6 +127,16 @@ class PortalLintServer(LanguageServer):
     async def _lint_later(self, uri: str, delay: float) -> None:
         if delay > 0:
             await asyncio.sleep(delay)
+        async with self._lint_slot:
+            task = asyncio.current_task()
+            assert task is not None
+            self._running.add(task)
+            try:
+                await self._lint_now(uri)
+            finally:
+                self._running.discard(task)
+
+    async def _lint_now(self, uri: str) -> None:
         fs_path = to_fs_path(uri)
         if fs_path is None:
             return  # untitled buffers have no place in a repository to be checked against

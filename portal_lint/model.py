@@ -49,6 +49,8 @@ SKIP_DIRS = frozenset(
         ".eggs",
     }
 )
+# A folder named like a file portal-lint lints is listed by a scan, so it is reported, not skipped.
+FILE_NAMES = CATALOG_NAMES | {"SKILL.md", "AGENTS.md", "agents.md", "AGENTS.override.md"}
 # Where skills and agent files live among dot folders; elsewhere in one only catalog files count.
 HIDDEN_ALLOWED = frozenset({".agents", ".codex", ".claude", ".github"})
 
@@ -333,6 +335,12 @@ def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
     """UTF-8 text of a file, or InputError saying in one line why it is not lintable."""
     text = overlay_text(path)
     if text is not None:
+        # An editor's unsaved buffer is held to what the file would be: same limits, same verdicts.
+        if len(text) > max_bytes // 4 and len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+            size = len(text.encode("utf-8", "surrogatepass"))
+            raise InputError(f"file is {size / 1048576:.1f} MiB, over the {max_bytes // 1048576} MiB limit")
+        if "\0" in text:
+            raise InputError("contains NUL bytes: it looks like a binary file")
         return _as_read(text)
     scope = _READ_SCOPE.get()
     if scope is not None and scope.confine is not None:
@@ -431,7 +439,7 @@ def walk(root: Path) -> list[Path]:
             name = e.name
             try:
                 if e.is_dir(follow_symlinks=False):
-                    if name in CATALOG_NAMES:
+                    if name in FILE_NAMES:
                         out.append(Path(e.path))
                     if _descend(name):
                         stack.append(e.path)
@@ -461,7 +469,7 @@ def walk_repos(top: str, one_repo: bool = False) -> dict[str, list[tuple[str, bo
             name = e.name
             try:
                 if e.is_dir(follow_symlinks=False):
-                    if name in CATALOG_NAMES:
+                    if name in FILE_NAMES:
                         files.append((e.path, False))
                     if _descend(name):
                         stack.append((e.path, repo))

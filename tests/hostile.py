@@ -210,7 +210,34 @@ CASES: tuple[Case, ...] = (
     Case("directory-named-catalog", _directory, YML006, "is a directory"),
     Case("directory-named-catalog-scanned", _directory, YML006, "is a directory", target="."),
     Case("directory-symlink-loop", _dir_symlink_loop, frozenset(), exit_code=0, target="."),
+    Case(
+        "directory-named-skill",
+        lambda repo: (repo / ".claude" / "skills" / "pdf" / "SKILL.md").mkdir(parents=True),
+        frozenset({"SKL002"}),
+        "is a directory",
+        target=".",
+    ),
+    Case(
+        "directory-named-agents",
+        lambda repo: (repo / "AGENTS.md").mkdir(),
+        frozenset({"AGT001"}),
+        "is a directory",
+        exit_code=0,  # AGT001 is a warning
+        target=".",
+    ),
     Case("many-documents-2000", _many_documents, frozenset(), exit_code=0),
+    # An unclosed code fence of 50,000 commands no Makefile defines: 200 findings and one line
+    # saying more were cut, not 50,000 (each with a "did you mean").
+    Case(
+        "agents-50000-unknown-commands",
+        _text(
+            "# Agents\n\n## Build\n\n```sh\n" + "".join(f"make t{i}\n" for i in range(50_000)), "AGENTS.md"
+        ),
+        frozenset({"AGT003", "AGT006"}),
+        "not listed: portal-lint lists the first 200 of a rule per file",
+        exit_code=0,
+        target=".",
+    ),
     Case("missing-path", lambda repo: None, frozenset(), "no such file or directory", exit_code=2),
 )
 

@@ -422,3 +422,14 @@ async def test_skill_md_quick_fix_quotes_the_value(tmp_path: Path) -> None:
         assert "SKL003" not in [d.code for d in await editor.diagnostics(uri)]
     finally:
         await stop_editor(editor)
+
+
+async def test_an_open_buffer_is_held_to_the_limits_of_a_file(editor: Editor) -> None:
+    huge = editor.open("big/catalog-info.yaml", CATALOG + "# " + "x" * (11 * 1024 * 1024) + "\n")
+    began = time.monotonic()
+    [diagnostic] = await editor.diagnostics(huge)
+    assert diagnostic.code == "YML006" and "over the 10 MiB limit" in diagnostic.message
+    assert time.monotonic() - began < 30  # the transport of 11 MB included, on a loaded machine
+    binary = editor.open("bin/catalog-info.yaml", CATALOG.replace("service", "serv\0ice"))
+    [diagnostic] = await editor.diagnostics(binary)
+    assert diagnostic.code == "YML006" and "NUL bytes" in diagnostic.message
