@@ -129,6 +129,8 @@ class Discovery:
                 name = rel[rel.rfind("/") + 1 :]
                 if not is_file and name in CATALOG_NAMES:
                     kind: str | None = "catalog"  # a folder, a pipe or a broken link so named: reported
+                elif not is_file and name not in FILE_NAMES and _real_dir(path_s):
+                    kind = "catalog"  # a folder walk_repos could not list: reported (YML006) as one is
                 else:
                     kind = _skill_or_agents(name, rel)
                 if kind and not self._excluded(rel):
@@ -167,3 +169,8 @@ def show_files(discovery: Discovery, targets: list[Target], cwd: Path) -> list[t
         for folder, template in sorted(repo.ingest().template_input.items()):
             skip.append((posix_rel(repo.root / folder, cwd) + "/", f"skipped: template input of {template}"))
     return lint + skip
+
+
+def _real_dir(path: str) -> bool:
+    """A folder itself, not a symlink to one (walk_repos lists those as files: never followed)."""
+    return os.path.isdir(path) and not os.path.islink(path)

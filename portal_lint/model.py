@@ -361,6 +361,11 @@ def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
         try:
             mode_size = os.fstat(fd) if fd >= 0 else path.stat()
             mode = mode_size.st_mode
+            if stat.S_ISDIR(mode) and fd < 0:
+                raise InputError(
+                    "is a folder portal-lint cannot read (permission denied): the catalog files, "
+                    "skills and AGENTS.md in it were not linted"
+                )
             if stat.S_ISDIR(mode):
                 raise InputError("is a directory, not a file")
             if not stat.S_ISREG(mode):  # a FIFO would block the run, /dev/zero never end
@@ -453,13 +458,19 @@ def walk(root: Path) -> list[Path]:
 def walk_repos(top: str, one_repo: bool = False) -> dict[str, list[tuple[str, bool]]]:
     """`walk(top)` in one pass, files grouped by repository: the nearest folder at or below
     `top` holding `.git`, else `top` (all in `top` when `one_repo`). Each file comes with
-    whether it is a regular file (through a symlink too)."""
+    whether it is a regular file (through a symlink too). A folder that cannot be listed
+    (permissions) is listed itself, so reading it says what is wrong instead of its files
+    silently missing."""
     out: dict[str, list[tuple[str, bool]]] = {}
     stack = [(top, top)]
     while stack:
         folder, repo = stack.pop()
         try:
             entries = list(os.scandir(folder))
+        except PermissionError:
+            if folder != top:
+                out.setdefault(repo, []).append((folder, False))
+            continue
         except OSError:
             continue
         if not one_repo and any(e.name == ".git" and _exists(e) for e in entries):

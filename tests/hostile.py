@@ -120,6 +120,14 @@ def _unreadable(repo: Path) -> None:
     path.chmod(0)
 
 
+def _unreadable_folder(repo: Path) -> None:
+    (repo / CATALOG).write_text(good(), encoding="utf-8")
+    folder = repo / ".claude" / "skills"
+    (folder / "pdf").mkdir(parents=True)
+    (folder / "pdf" / "SKILL.md").write_text("---\nname: pdf\n---\n", encoding="utf-8")
+    folder.chmod(0)
+
+
 def _directory(repo: Path) -> None:
     (repo / CATALOG).mkdir()
     (repo / CATALOG / "README.md").write_text("not a catalog file\n", encoding="utf-8")
@@ -207,6 +215,14 @@ CASES: tuple[Case, ...] = (
     ),
     Case("fifo", _fifo, YML006, "not a regular file"),
     Case("unreadable", _unreadable, YML006, "Permission denied", drop_privileges=True),
+    Case(
+        "unreadable-folder",
+        _unreadable_folder,
+        YML006,
+        "cannot read (permission denied)",
+        drop_privileges=True,
+        target=".",
+    ),
     Case("directory-named-catalog", _directory, YML006, "is a directory"),
     Case("directory-named-catalog-scanned", _directory, YML006, "is a directory", target="."),
     Case("directory-symlink-loop", _dir_symlink_loop, frozenset(), exit_code=0, target="."),
