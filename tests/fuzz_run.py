@@ -1,4 +1,4 @@
-"""The long fuzz run, by hand (not part of the suite): `python -m tests.fuzz_run [TOTAL]`.
+"""The long fuzz run, by hand (not part of the suite): `python -m tests.fuzz_run [TOTAL [TARGET=SHARE…]]`.
 
 Runs the targets of tests/test_fuzz.py (arbitrary bytes, YAML from random values, entity-shaped
 YAML, fixture mutations, SKILL.md / AGENTS.md) with TOTAL inputs in all (default 100,000),
@@ -30,14 +30,14 @@ SHARES = {  # of TOTAL: entity-shaped inputs are the slowest (most carry fixes),
 PROGRESS_S = 120
 
 
-def main(total: int) -> int:
+def main(total: int, shares: dict[str, float] = SHARES) -> int:
     os.environ["PORTAL_LINT_FUZZ_LONG"] = "1"
     failures = 0
     began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="portal-lint-fuzz-run-") as tmp:
         repo = Path(tmp)
         (repo / ".git").mkdir()
-        for name, share in SHARES.items():
+        for name, share in shares.items():
             # The example count is read when the module is imported: import it anew per target.
             os.environ["PORTAL_LINT_FUZZ_EXAMPLES"] = str(max(1, round(total * share)))
             module = importlib.reload(importlib.import_module("tests.test_fuzz"))
@@ -68,5 +68,7 @@ def _progress(name: str, stats: Counter[str], done: threading.Event) -> None:
 
 
 if __name__ == "__main__":
+    # `python -m tests.fuzz_run TOTAL [TARGET=SHARE ...]`: only those targets, with those shares.
     os.environ.setdefault("PYTHONHASHSEED", "0")
-    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000))
+    chosen = {k: float(v) for k, v in (arg.split("=") for arg in sys.argv[2:])} or SHARES
+    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000, chosen))
