@@ -24,6 +24,7 @@ from portal_lint.atomic import replacing
 from portal_lint.catalog import CatalogError
 from portal_lint.commands import Parser
 from portal_lint.commands.catalog import add_catalog_arguments, open_catalog
+from portal_lint.diagnostic import printable
 from portal_lint.registry import load_metadata
 
 if TYPE_CHECKING:
@@ -211,7 +212,7 @@ def write_report(
         warnings=tally.severities["warning"],
         notes=tally.severities["note"],
         catalog=client.url,
-        repos=str(repos) if repos is not None else None,
+        repos=printable(str(repos)) if repos is not None else None,
         generated_at=datetime.now(UTC),
     )
     out.write(f'\n], "summary": {summary.model_dump_json()}}}\n')
@@ -302,7 +303,7 @@ def _service(
         owner=owner if isinstance(owner, str) else None,
         in_catalog=True,
         location=location,
-        repo=folder.name if folder is not None else None,
+        repo=printable(folder.name) if folder is not None else None,
         has_catalog_info=has_catalog_info,
         has_api_entity=any(isinstance(t, str) and t.lower() in known for t in provided),
         has_techdocs=bool(annotations.get(TECHDOCS_REF)),
@@ -324,13 +325,13 @@ def _repo_service(name: str, folder: Path, repos: Path | None, index: EntityInde
     first = components[0] if components else None
     spec = first.spec if first is not None else None
     return Service(
-        name=name,
+        name=printable(name),
         ref=first.ref if first is not None else None,
         type=spec.get("type") if spec is not None and isinstance(spec.get("type"), str) else None,
         owner=spec.get("owner") if spec is not None and isinstance(spec.get("owner"), str) else None,
         in_catalog=False,
         location=None,
-        repo=folder.name,
+        repo=printable(folder.name),
         has_catalog_info=has_catalog_info,
         has_api_entity=any(e.kind == "API" for e in entities),
         has_techdocs=first is not None and bool(first.annotation(TECHDOCS_REF)),
@@ -343,7 +344,8 @@ def _lint_repo(folder: Path, repos: Path, index: EntityIndex) -> tuple[list[Issu
     from portal_lint.config import ConfigError
     from portal_lint.discover import UsageError
 
-    prefix = folder.relative_to(repos).as_posix()
+    # Shown escaped (a folder name that is not UTF-8 could not be written as JSON at all).
+    prefix = printable(folder.relative_to(repos).as_posix())
     try:
         result = engine.lint([str(folder)], cwd=folder, root=folder, index=index)
     except (ConfigError, UsageError) as exc:
@@ -362,8 +364,8 @@ def _lint_repo(folder: Path, repos: Path, index: EntityIndex) -> tuple[list[Issu
             code=d.code,
             name=d.name,
             severity=d.severity,
-            message=d.message,
-            path=f"{prefix}/{d.repo_path or d.path}",
+            message=printable(d.message),
+            path=f"{prefix}/{printable(d.repo_path or d.path)}",
             line=d.line,
             column=d.column,
         )

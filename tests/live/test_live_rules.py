@@ -318,3 +318,17 @@ def test_audit_lints_every_repository_with_one_lookup_batch(backstage: Backend, 
         # the whole catalog (one page), one by-refs batch for both repositories, the Components
         assert client.request_count == 3
     assert json.loads(out.getvalue())["summary"]["with_issues"] >= 1
+
+
+def test_audit_reports_a_repository_folder_whose_name_is_not_utf8(
+    env: Backend, repos: Path, tmp_path: Path
+) -> None:
+    odd = os.path.join(os.fsencode(repos), b"caf\xe9")
+    os.mkdir(odd)
+    with open(os.path.join(odd, b"catalog-info.yaml"), "w", encoding="utf-8") as fh:
+        fh.write("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: -cafe\n")
+    out = tmp_path / "audit.json"
+    assert main(["audit", "--repos", str(repos), "-o", str(out)]) == 0
+    report = json.loads(out.read_bytes().decode("utf-8"))  # valid UTF-8: no traceback, no bad bytes
+    [cafe] = [s for s in report["services"] if s["repo"] == "caf\\xe9"]
+    assert cafe["issues"] and all(i["path"].startswith("caf\\xe9/") for i in cafe["issues"])
