@@ -1,7 +1,7 @@
 """The finding types every rule produces, and the result of a run every formatter consumes.
 
-The value types are NamedTuples, not dataclasses: creating a dataclass costs ~0.6 ms of
-start-up each, a noticeable share of a pre-commit run, and these are read-only values.
+The value types are NamedTuples, not dataclasses: creating a dataclass is a noticeable share
+of a pre-commit run's start-up, and these are read-only values.
 """
 
 from __future__ import annotations

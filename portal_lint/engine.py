@@ -231,7 +231,7 @@ class _Collector:
                 )
 
 
-# A process pool pays off past this many targets (fork and merge cost ~20 ms); below it, or
+# A process pool pays off past this many targets (starting it and merging cost time); below it, or
 # with one CPU, a run stays in one process.
 POOL_THRESHOLD = 200
 # Findings of one rule listed per file; the rest are counted in one closing finding.

@@ -95,8 +95,8 @@ def posix_rel(path: Path | str, base: Path | str) -> str:
 
 
 class SourceFile:
-    # Plain classes here (equal only to themselves): importing dataclasses costs a pre-commit
-    # run ~5 ms. No __slots__: the cached properties keep their answers in __dict__.
+    # Plain classes here (equal only to themselves): a pre-commit run does not import
+    # dataclasses. No __slots__: the cached properties keep their answers in __dict__.
     def __init__(self, path: Path, repo: Repo, text: str = "") -> None:
         self.path = path  # absolute
         self.repo = repo

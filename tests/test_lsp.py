@@ -266,10 +266,9 @@ async def test_hover_on_a_finding_shows_the_rule_docs(editor: Editor) -> None:
 
 
 async def test_only_portal_files_are_linted(editor: Editor) -> None:
-    agents = editor.open("AGENTS.md", "# Agents\n")
     readme = editor.open("README.md", "# Readme\n")
-    await editor.diagnostics(agents)
-    await asyncio.sleep(0.5)
+    agents = editor.open("AGENTS.md", "# Agents\n")
+    await editor.diagnostics(agents)  # the README, opened first, was decided on before this
     assert editor.for_uri(readme) == []
 
 
@@ -294,7 +293,8 @@ async def test_changes_are_debounced(tmp_path: Path) -> None:
             editor.type(uri, CATALOG.replace("payments", f"payments-{i}"))
             await asyncio.sleep(0.05)
         await editor.diagnostics(uri)
-        await asyncio.sleep(0.6)
+        later = editor.open("AGENTS.md", "# Agents\n")
+        await editor.diagnostics(later)  # whatever the typing caused was published before this
         assert [p.version for p in editor.for_uri(uri)] == [1, 6]
     finally:
         await stop_editor(editor)

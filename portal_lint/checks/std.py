@@ -10,7 +10,6 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 from portal_lint.checks import std_api
 from portal_lint.checks._fields import in_metadata
@@ -39,10 +38,6 @@ _SERVICE_MARKERS = (
     "composer.json",
     "mix.exs",
 )
-
-
-def catalog_dir(entity: Entity) -> Path:
-    return entity.file.path.parent
 
 
 @rule("STD001")

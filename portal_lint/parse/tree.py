@@ -38,18 +38,3 @@ class PSeq(list[Any]):
         super().__init__()
         self.span = span
         self.item_spans: list[Span] = []
-
-
-def node_at(root: Any, path: tuple[str | int, ...]) -> Any:
-    """The value at a path of keys/indices, or None when any step is missing."""
-    cur = root
-    for step in path:
-        if isinstance(step, int):
-            if not isinstance(cur, list) or step >= len(cur):
-                return None
-            cur = cur[step]
-        else:
-            if not isinstance(cur, dict):
-                return None
-            cur = cur.get(step)
-    return cur
