@@ -1,71 +1,50 @@
-"""Work sharing across CPUs for long runs: forked processes take numbered units of work from a
-shared counter, this process works along, and results come back in unit order.
-
-Forking (not spawning) keeps a worker's start at a few milliseconds: it inherits the loaded
-rules, the run's configuration and the list of work, so nothing but results is pickled. A
-unit a worker did not report (it crashed, or a check raised there) is done again in this
-process, which then fails or reports exactly as a one-process run would. (The engine freezes
-the garbage collector's view of what exists before a long run, so inherited objects also stay
-shared pages: no collection in a worker rewrites their headers.)
-"""
+"""Work sharing across CPUs for long runs: the standard library's process pool, with workers
+forked after the run is set up, so each inherits the loaded rules, the configuration and the
+list of work, and only unit numbers and results are pickled. A unit a worker did not report
+(it crashed, or a check raised there) is done again in this process, which then fails or
+reports exactly as a one-process run would."""
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 from collections.abc import Callable
-from multiprocessing.connection import Connection
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+_work: Callable[[int], Any] | None = None  # the run's unit of work, inherited by the forked workers
+
+
+def _unit(i: int) -> Any:
+    assert _work is not None
+    return _work(i)
+
 
 def map_chunks(fn: Callable[[int], T], count: int, workers: int) -> list[T]:
-    """[fn(0), …, fn(count - 1)], computed by `workers` processes (this one included)."""
-    ctx = multiprocessing.get_context("fork")
-    counter = ctx.Value("i", 0)
-
-    def work(out: dict[int, T]) -> None:
-        while True:
-            with counter.get_lock():
-                i = counter.value
-                counter.value = i + 1
-            if i >= count:
-                return
-            out[i] = fn(i)
-
-    children: list[tuple[Any, Connection]] = []
-    for _ in range(workers - 1):
-        recv, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_child, args=(work, send), daemon=True)
-        try:
-            proc.start()
-        except OSError:  # no process to be had (a container's limit): fewer workers do the work
-            recv.close()
-            send.close()
-            break
-        send.close()
-        children.append((proc, recv))
-    results: dict[int, T] = {}
+    """[fn(0), …, fn(count - 1)], computed by `workers` forked processes."""
+    global _work
+    _work = fn
+    before = set(multiprocessing.active_children())
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     try:
-        work(results)
-    finally:
-        for proc, recv in children:
-            with contextlib.suppress(EOFError, OSError):  # a worker died: its units are done below
-                results.update(recv.recv())
-            recv.close()
-            proc.join()
-    for i in range(count):
-        if i not in results:
-            results[i] = fn(i)
-    return [results[i] for i in range(count)]
-
-
-def _child(work: Callable[[dict[int, T]], None], send: Connection) -> None:
-    out: dict[int, T] = {}
+        futures = [pool.submit(_unit, i) for i in range(count)]
+    except OSError:  # not every worker could start (a container's process limit): no pool, then
+        for child in set(multiprocessing.active_children()) - before:
+            child.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        _work = None
+        return [fn(i) for i in range(count)]
     try:
-        with contextlib.suppress(BaseException):  # the parent redoes the unit and reports it itself
-            work(out)
+        return [_result(future, fn, i) for i, future in enumerate(futures)]
     finally:
-        send.send(out)
-        send.close()
+        pool.shutdown()
+        _work = None
+
+
+def _result(future: Future[Any], fn: Callable[[int], T], i: int) -> T:
+    try:
+        got: T = future.result()
+    except Exception:  # the unit raised in its worker, or the worker died: do it here
+        got = fn(i)
+    return got

@@ -76,7 +76,7 @@ class Run:
     def state_of(self, root: Path) -> RepoState:
         """The state of the repository at `root`: the one being linted, else a fresh one that
         replaces it."""
-        if self.repo.root != root:
+        if self.repo.root is not root and self.repo.root != root:
             self.repo = RepoState(root)
         return self.repo
 

@@ -61,14 +61,20 @@ def test_a_pool_reports_what_one_process_reports(tmp_path: Path) -> None:
     assert _payload(pooled) == _payload(one)
 
 
+@pytest.mark.parametrize("started", [0, 1])
 def test_a_pool_that_cannot_start_its_processes_lints_in_this_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: int
 ) -> None:
     import errno
     from multiprocessing.context import ForkProcess
 
-    def no_fork(self: ForkProcess) -> None:  # a container's process limit reached
-        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+    real, count = ForkProcess.start, [0]
+
+    def no_fork(self: ForkProcess) -> None:  # a container's process limit, reached after `started`
+        count[0] += 1
+        if count[0] > started:
+            raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+        real(self)
 
     root = _corpus(tmp_path, 60)
     one = engine.lint([str(root)], cwd=root, jobs=1)
