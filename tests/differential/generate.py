@@ -806,6 +806,28 @@ TEXTS: dict[str, str] = {
     "api/mcp-server-definition": _API.format(type="mcp-server", extra="  definition: An MCP server\n"),
 }
 
+_TEMPLATE = (
+    "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata:\n  name: python-service\n"
+    "spec:\n  owner: team-platform\n  type: service\n  steps:\n    - id: fetch\n      action: fetch:plain\n"
+    "{extra}"
+)
+# Template v1beta3 fields beyond steps and output (the scaffolder's schema, whole).
+TEXTS.update(
+    {
+        f"template/{key}": _TEMPLATE.format(extra=extra)
+        for key, extra in {
+            "presentation-string": "  presentation: x\n",
+            "presentation-object": "  presentation: {buttonLabels: {createButtonText: Go}}\n",
+            "secrets-string": "  secrets: x\n",
+            "form-decorators-object": "  formDecorators: {}\n",
+            "form-decorators-list": "  formDecorators: [{id: a}]\n",
+            "parameters-when-number": "  parameters: [{when: 5}]\n",
+            "recovery-strategy-number": "  EXPERIMENTAL_recovery: {EXPERIMENTAL_strategy: 5}\n",
+            "recovery-strategy-none": "  EXPERIMENTAL_recovery: {EXPERIMENTAL_strategy: none}\n",
+        }.items()
+    }
+)
+
 # Placeholders: the main file reads the others (the judge resolves them as the catalog does).
 PLACEHOLDERS: dict[str, tuple[str, dict[str, str]]] = {
     "placeholder/links-yaml": (
