@@ -43,6 +43,11 @@ def load_catalog_subjects(target: Target, run: Run) -> Iterable[Subject]:
         yield "yaml-doc", doc, cf.source
     for entity in cf.entities:
         yield "entity", entity, cf.source
+    for entity in cf.entities:
+        if entity.kind == "Template":
+            from portal_lint.skeleton import rendered_subjects  # Jinja2: only for Templates
+
+            yield from rendered_subjects(entity)
 
 
 def load_skill_subjects(target: Target, run: Run) -> Iterable[Subject]:
@@ -155,12 +160,13 @@ class _Collector:
         file, when the caller stops asking the rule for more."""
         meta = rule.meta
         finding, standard = cite(finding, ctx.standard)
+        own = None if sf is None else sf.text if sf.origin is None else sf.origin.text
         if finding.path is not None:
             abs_path = repo.root / finding.path
-            text = sf.text if sf is not None and sf.path == abs_path else None
+            text = own if sf is not None and sf.path == abs_path else None
         else:
             assert sf is not None
-            abs_path, text = sf.path, sf.text
+            abs_path, text = sf.path, own
         line = finding.span.line + 1
         if self.sup_for(abs_path, text, repo).covers(meta.code, meta.name, line):
             return True
@@ -217,9 +223,16 @@ class _Collector:
         )
 
     def run_rules(self, on: str, subject: Any, sf: SourceFile | None, repo: Repo) -> None:
+        origin = None if sf is None else sf.origin
         for rule, ctx in self.bound.get(on, ()):
+            if origin is not None and not origin.wants(rule.meta.family, rule.meta.code):
+                continue
             try:
                 for finding in rule.check(subject, ctx):
+                    if origin is not None:
+                        finding = origin.translate(finding, rule.meta.code)
+                        if finding is None:
+                            continue
                     if not self.add(rule, ctx, finding, sf, repo):
                         break  # past the cap: asking for more would only cost time
             except Exception as exc:
@@ -530,8 +543,10 @@ def _lint_target(col: _Collector, target: Target) -> None:
             break
         if got is None:
             break
-        on, subject, sf = got
-        col.run_rules(on, subject, sf, target.repo)
+        on, subject, got_sf = got
+        if got_sf.origin is None:
+            sf = got_sf
+        col.run_rules(on, subject, got_sf, target.repo)
     if sf is not None:
         col.sup_for(sf.path, sf.text, target.repo)  # so unknown codes in its suppressions are reported
 

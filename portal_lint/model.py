@@ -97,6 +97,11 @@ def posix_rel(path: Path | str, base: Path | str) -> str:
 class SourceFile:
     # Plain classes here (equal only to themselves): a pre-commit run does not import
     # dataclasses. No __slots__: the cached properties keep their answers in __dict__.
+
+    # A file rendered from a Template's skeleton (portal_lint.skeleton) maps its findings back to
+    # the skeleton's own lines; None for a file read as it is.
+    origin: Any = None
+
     def __init__(self, path: Path, repo: Repo, text: str = "") -> None:
         self.path = path  # absolute
         self.repo = repo

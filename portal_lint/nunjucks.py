@@ -21,13 +21,29 @@ from jinja2 import ChainableUndefined, Undefined, nodes
 from jinja2.exceptions import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
+from portal_lint.diagnostic import Span
+
+# What a value nobody can know before the template runs (a step's output, a secret) renders as;
+# a finding on a line holding it is not reported.
+SENTINEL = "\ue000"
 # The names a scaffolder expression can start from (NunjucksWorkflowRunner's context).
 CONTEXT_ROOTS = frozenset({"parameters", "steps", "user", "secrets", "each", "context"})
 _JS_EQUALITY = re.compile(r"([!=])==")  # Nunjucks' === and !== are Jinja's == and !=
 
 
+class Opaque(ChainableUndefined):
+    """A value known only when the template runs: any attribute of it is opaque too."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return SENTINEL
+
+
 def js_str(value: Any) -> str:
     """How JavaScript's String() prints a value, which is what Nunjucks writes out."""
+    if isinstance(value, Opaque):
+        return SENTINEL
     if value is None or isinstance(value, Undefined):
         return ""
     if isinstance(value, bool):
@@ -43,6 +59,8 @@ def js_str(value: Any) -> str:
 
 def _dump(value: Any, spaces: int | str | None = None) -> str:
     """Nunjucks' `dump` (JSON.stringify)."""
+    if isinstance(value, Opaque):
+        return json.dumps(SENTINEL)
     if isinstance(value, Undefined):
         return ""
     indent = spaces if isinstance(spaces, int) and spaces > 0 else None
@@ -181,3 +199,17 @@ def _dynamic_items(node: nodes.Node) -> Iterator[nodes.Node]:
         if isinstance(node, nodes.Getitem) and not isinstance(node.arg, nodes.Const):
             yield node.arg
         node = node.node
+
+
+def ref_pattern(ref: Ref) -> re.Pattern[str]:
+    """How a reference reads in the source: `values.name`, `values['name']`, `values . name`."""
+    name = re.escape(str(ref.path[0])) if ref.path else ""
+    after = rf"\s*(?:\.\s*{name}\b|\[\s*['\"]{name}['\"]\s*\])" if name else ""
+    return re.compile(rf"\b{re.escape(ref.root)}\b{after}")
+
+
+def locate(lines: list[str], ref: Ref) -> Span:
+    """Where a reference of a parsed template text is: its line (from the parser) and column."""
+    n = min(max(ref.line - 1, 0), max(len(lines) - 1, 0))
+    m = ref_pattern(ref).search(lines[n]) if lines else None
+    return Span(n, m.start(), n, m.end()) if m else Span(n, 0, n, len(lines[n]) if lines else 0)

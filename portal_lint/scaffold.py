@@ -33,6 +33,7 @@ class FetchStep(NamedTuple):
     action: str
     url: str  # as written
     folder: Path | None  # the local folder (or file) it names, None for an absolute URL or expression
+    inputs: Mapping[str, Any]  # the step's whole `input` (values, cookiecutterCompat, copyWithout…)
 
 
 def is_template(data: Mapping[str, Any]) -> bool:
@@ -53,13 +54,13 @@ def fetch_steps(data: Mapping[str, Any], template_path: Path) -> Iterator[FetchS
             continue
         action = step.get("action")
         inputs = step.get("input")
-        if action not in FETCH_ACTIONS or not isinstance(inputs, Mapping):
+        if not isinstance(action, str) or action not in FETCH_ACTIONS or not isinstance(inputs, Mapping):
             continue
         url = inputs.get("url")
         if not isinstance(url, str) or not url.strip():
             continue
         step_id = step.get("id") if isinstance(step.get("id"), str) else None
-        yield FetchStep(i, step_id, str(action), url, local_folder(url, template_path))
+        yield FetchStep(i, step_id, str(action), url, local_folder(url, template_path), inputs)
 
 
 def local_folder(url: str, template_path: Path) -> Path | None:
@@ -67,3 +68,11 @@ def local_folder(url: str, template_path: Path) -> Path | None:
     if "://" in url or "${{" in url or url.startswith(("/", "~")):
         return None
     return Path(os.path.normpath(template_path.parent / url))
+
+
+def present(path: Path) -> bool:
+    """Whether a folder or file a step names exists (a name no file system accepts: no)."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):  # a NUL byte, a name too long
+        return False

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from portal_lint.checks._schema import TEMPLATE_FIELDS
+from portal_lint.engine import lint
 from portal_lint.schemas import TEMPLATE_V1BETA3, template_spec
-from tests.expectations import found, lint_repo, make_repo
+from tests.expectations import as_repo, expectations, found, lint_repo, make_repo
 
 ROOT = Path(__file__).resolve().parent.parent
 NPM_PACKAGE = ROOT / ".cache/backstage/node_modules/@backstage/plugin-scaffolder-common"
@@ -118,3 +119,170 @@ def test_placeholders_stand_for_their_content(tmp_path: Path) -> None:
     }
     root = make_repo(tmp_path / "repo", files)
     assert found(lint_repo(root)) == set()
+
+
+# ---------------------------------------------------------------- skeletons
+
+FIXTURE = ROOT / "fixtures" / "templates" / "golden-paths"
+
+
+def _lint_templates(root: Path) -> set[tuple[str, int, str]]:
+    """Lint a templates repository by naming its Templates (and its root catalog file)."""
+    named = [
+        "catalog-info.yaml",
+        *sorted(p.relative_to(root).as_posix() for p in root.rglob("template.yaml")),
+    ]
+    return found(lint([str(root / p) for p in named], cwd=root, strict=True))
+
+
+def test_a_templates_repository_reports_what_its_skeletons_become(tmp_path: Path) -> None:
+    """The compliant skeleton renders clean for every lifecycle and option its form offers; the
+    other breaks three standards once rendered (no system, lifecycle `ga` from the enum, a user as
+    owner) and reads a value its step does not pass; the legacy Template has a removed apiVersion."""
+    root = as_repo(FIXTURE, tmp_path / "golden-paths")
+    assert sorted(_lint_templates(root)) == sorted(expectations(root))
+
+
+SKELETON_TEMPLATE = """\
+apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: service
+spec:
+  owner: group:default/platform
+  type: service
+  parameters:
+    - properties:
+        name: {{type: string}}
+        tier: {{type: string, enum: [gold, silver]}}
+        api: {{type: boolean, default: false}}
+  steps:
+    - id: fetch
+      action: {action}
+      input:
+        url: ./skeleton
+{options}        values:
+          name: ${{{{ parameters.name }}}}
+          tier: ${{{{ parameters.tier }}}}
+          api: ${{{{ parameters.api }}}}
+"""
+ROOT_LOCATION = """\
+apiVersion: backstage.io/v1alpha1
+kind: Location
+metadata:
+  name: templates
+spec:
+  targets: [./template.yaml]
+"""
+COMPONENT = """\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: {name}
+  annotations:
+    backstage.io/source-template: template:default/service
+  labels:
+    tier: {tier}
+spec:
+  type: service
+  lifecycle: production
+  owner: group:default/payments
+  system: commerce
+"""
+
+
+def _skeleton(
+    tmp_path: Path, skeleton: dict[str, str], action: str = "fetch:template", options: str = ""
+) -> Path:
+    files = {
+        "template.yaml": SKELETON_TEMPLATE.format(action=action, options=options),
+        "catalog-info.yaml": ROOT_LOCATION,
+    }
+    files |= {f"skeleton/{k}": v for k, v in skeleton.items()}
+    return make_repo(tmp_path / "repo", files)
+
+
+def _findings(root: Path) -> set[tuple[str, int, str]]:
+    return found(lint([str(root / "template.yaml")], cwd=root, strict=True))
+
+
+def test_nunjucks_syntax_renders_instead_of_being_linted_as_written(tmp_path: Path) -> None:
+    """`| dump`, whitespace-controlled `{%- if %}` blocks and loops are rendered, not read as YAML."""
+    text = COMPONENT.format(name="${{ values.name | dump }}", tier="${{ values.tier | upper | lower }}")
+    text += "  {%- if values.api %}\n  providesApis:\n    - ${{ values.name }}-api\n  {%- endif %}\n"
+    text += (
+        "  dependsOn:\n  {%- for db in ['orders', 'stock'] %}\n    - resource:${{ db }}-db\n  {%- endfor %}\n"
+    )
+    assert _findings(_skeleton(tmp_path, {"catalog-info.yaml": text})) == set()
+
+
+def test_a_finding_on_the_rendered_file_lands_on_the_skeleton_line(tmp_path: Path) -> None:
+    text = "# the service\n{% if values.api %}\n# with an API\n{% endif %}\n" + COMPONENT.format(
+        name="${{ values.name | dump }}", tier="${{ values.tier }}"
+    ).replace("  lifecycle: production\n", "  lifecycle: ${{ values.tier }}\n")
+    lines = text.split("\n")
+    at = next(i for i, line in enumerate(lines, 1) if "lifecycle:" in line)
+    got = lint([str(_skeleton(tmp_path, {"catalog-info.yaml": text}) / "template.yaml")], strict=True)
+    std004 = [d for d in got.diagnostics if d.code == "STD004"]
+    # one finding per enum choice (gold, silver) would be noise: the first is reported, at the value
+    assert [(d.path.endswith("skeleton/catalog-info.yaml"), d.line, d.column) for d in std004] == [
+        (True, at, 14)
+    ]
+    assert "rendered by the `fetch` step of template.yaml with sample values" in std004[0].message
+    assert std004[0].fix is None  # a fix for the rendered text would corrupt the skeleton
+
+
+def test_cookiecutter_compat_and_copy_options_are_honoured(tmp_path: Path) -> None:
+    compat = COMPONENT.format(name="{{ cookiecutter.name | jsonify }}", tier="{{ cookiecutter.tier }}")
+    assert (
+        _findings(
+            _skeleton(
+                tmp_path / "a", {"catalog-info.yaml": compat}, options="        cookiecutterCompat: true\n"
+            )
+        )
+        == set()
+    )
+    # copied as written: the output really holds `${{ values.name }}`, an invalid name
+    verbatim = COMPONENT.format(name="${{ values.name }}", tier="gold")
+    root = _skeleton(
+        tmp_path / "b",
+        {"catalog-info.yaml": verbatim},
+        options="        copyWithoutRender: [catalog-info.yaml]\n",
+    )
+    assert ("skeleton/catalog-info.yaml", 4, "CAT005") in _findings(root)
+    # only `.njk` files are templates: catalog-info.yaml.njk becomes catalog-info.yaml
+    root = _skeleton(
+        tmp_path / "c", {"catalog-info.yaml.njk": verbatim}, options="        templateFileExtension: true\n"
+    )
+    assert _findings(root) == set()
+
+
+def test_fetch_plain_copies_the_skeleton_as_it_is(tmp_path: Path) -> None:
+    root = _skeleton(
+        tmp_path,
+        {"catalog-info.yaml": COMPONENT.format(name="${{ values.name }}", tier="gold")},
+        "fetch:plain",
+    )
+    assert ("skeleton/catalog-info.yaml", 4, "CAT005") in _findings(root)
+
+
+def test_a_suppression_in_the_skeleton_applies_to_its_rendered_findings(tmp_path: Path) -> None:
+    text = COMPONENT.format(name="${{ values.name | dump }}", tier="${{ values.tier }}")
+    text = text.replace("  system: commerce\n", "")
+    assert ("skeleton/catalog-info.yaml", 9, "STD003") in _findings(
+        _skeleton(tmp_path / "a", {"catalog-info.yaml": text})
+    )
+    quiet = text.replace("spec:\n", "spec:   # portal-lint: disable=STD003\n")
+    assert _findings(_skeleton(tmp_path / "b", {"catalog-info.yaml": quiet})) == set()
+
+
+def test_values_from_a_later_step_or_a_secret_are_not_guessed(tmp_path: Path) -> None:
+    """A value known only when the template runs (a secret, a step's output) is unknown: no finding
+    rests on it."""
+    text = COMPONENT.format(name="${{ values.name | dump }}", tier="${{ values.url }}")
+    root = _skeleton(tmp_path, {"catalog-info.yaml": text})
+    template = root / "template.yaml"
+    template.write_text(
+        template.read_text().replace("          api:", "          url: ${{ secrets.url }}\n          api:")
+    )
+    assert _findings(root) == set()

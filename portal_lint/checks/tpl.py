@@ -8,7 +8,6 @@ Jinja2 and jsonschema are imported only when a Template is checked.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -183,11 +182,9 @@ def _uses(entity: Entity, spec: PMap) -> list[_Use]:
 
 def _ref_span(entity: Entity, use: _Use) -> Span:
     """The reference inside its string, when the source shows it; else the whole string."""
-    ref = use.ref
-    name = re.escape(str(ref.path[0])) if ref.path else ""
-    pattern = re.compile(
-        rf"\b{ref.root}\b" + (rf"\s*(?:\.\s*{name}\b|\[\s*['\"]{name}['\"]\s*\])" if name else "")
-    )
+    from portal_lint.nunjucks import ref_pattern
+
+    pattern = ref_pattern(use.ref)
     lines = entity.file.lines
     span = use.where
     for n in range(span.line, min(span.end_line, len(lines) - 1) + 1):
@@ -348,12 +345,12 @@ def fetch_url_missing(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
     spec = _spec(entity)
     if spec is None:
         return
-    from portal_lint.scaffold import fetch_steps  # off the path of files without a Template
+    from portal_lint.scaffold import fetch_steps, present  # off the path of files without a Template
 
     steps = spec.get("steps")
     for step in fetch_steps(entity.raw, entity.file.path):
         assert isinstance(steps, PSeq)  # fetch_steps found steps in it
-        if step.folder is None or step.folder.exists():
+        if step.folder is None or present(step.folder):
             continue
         node: PMap = steps[step.position]["input"]
         wants = "file" if step.action.endswith(":file") else "folder"
@@ -366,3 +363,55 @@ def fetch_url_missing(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
             node.value_span("url"),
             pointer=f"spec.steps[{step.position}].input.url",
         )
+
+
+# ---------------------------------------------------------------- TPL008, TPL009 skeletons
+
+
+def _skeletons(entity: Entity) -> list[Any]:
+    if _spec(entity) is None:
+        return []
+    from portal_lint.skeleton import skeletons  # Jinja2: only for a Template with a local skeleton
+
+    return skeletons(entity)
+
+
+@rule("TPL008")
+def skeleton_value_missing(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    root = entity.file.repo.root
+    for sk in _skeletons(entity):
+        step = sk.step
+        by = f"the `{excerpt(step.step_id)}` step" if step.step_id else f"step {step.position + 1}"
+        template = posix_rel(entity.file.path, root)
+        for miss in sk.missing:
+            ref = miss.ref
+            name = excerpt(ref.path[0])
+            if ref.root == "parameters":
+                why = (
+                    f"reads `parameters.{name}`, but a skeleton sees only the values its fetch step "
+                    f"passes, so it renders empty: add `{name}: ${{{{ parameters.{name} }}}}` to the "
+                    f"`values` of {by} in {template} and read `values.{name}`"
+                )
+            else:
+                why = (
+                    f"reads `{ref.root}.{name}`, which {by} of {template} does not pass in its `values`, "
+                    f"so it renders empty: add `{name}` to the step's `values`, or correct the name"
+                )
+            more = (
+                f" (read again on line {', '.join(str(n + 1) for n in miss.others)})" if miss.others else ""
+            )
+            yield Finding(f"the skeleton {why}{more}", miss.span, path=posix_rel(miss.path, root))
+
+
+@rule("TPL009")
+def skeleton_unrenderable(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
+    root = entity.file.repo.root
+    for sk in _skeletons(entity):
+        for bad in sk.unrenderable:
+            yield Finding(
+                f"this skeleton catalog file cannot be rendered as a Nunjucks template "
+                f"({excerpt(bad.why, 80)}), so portal-lint cannot check what it becomes and the scaffolder "
+                "is likely to fail on it too: fix the template syntax at this line",
+                bad.span,
+                path=posix_rel(bad.path, root),
+            )
