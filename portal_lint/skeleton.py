@@ -27,7 +27,7 @@ from jinja2 import Undefined
 from jinja2.exceptions import TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
-from portal_lint.diagnostic import Finding, Span
+from portal_lint.diagnostic import Finding, Related, Span
 from portal_lint.model import (
     CATALOG_NAMES,
     Entity,
@@ -84,8 +84,9 @@ class Unrenderable(NamedTuple):
 class StepSkeleton:
     """What one fetch step's skeleton yields: its rendered catalog files and its problems."""
 
-    def __init__(self, step: FetchStep) -> None:
+    def __init__(self, step: FetchStep, at: Related) -> None:
         self.step = step
+        self.at = at  # the step's `url` in the Template: where a run naming only the Template reports
         self.rendered: list[RenderedFile] = []
         self.missing: list[Missing] = []
         self.unrenderable: list[Unrenderable] = []
@@ -152,7 +153,10 @@ def _render_step(
     alternatives: dict[str, list[Any]],
     shared: dict[Path, _Shared],
 ) -> StepSkeleton:
-    out = StepSkeleton(step)
+    url = entity.raw["spec"]["steps"][step.position]["input"].value_span("url")
+    out = StepSkeleton(
+        step, Related(entity.file.rel, url.line + 1, url.col + 1, "the fetch step that renders it")
+    )
     opts = _options(step)
     expr_env = environment()
     raw_values = step.inputs.get("values")
@@ -346,7 +350,7 @@ def _add(
     template = posix_rel(entity.file.path, entity.file.repo.root)
     by = f"the `{step.step_id}` step" if step.step_id else f"step {step.position + 1}"
     how = f"rendered by {by} of {template} with sample values" + (f", {label}" if label else "")
-    origin = _Origin(text, rendered, lines, how, shared)
+    origin = _Origin(text, rendered, lines, how, shared, out.at)
     out.rendered.append(RenderedFile(source, entity.file.repo, rendered, origin))
 
 
@@ -471,15 +475,18 @@ class _Shared:
 class _Origin:
     """Maps a finding on the rendered text back to the skeleton (SourceFile.origin)."""
 
-    __slots__ = ("how", "lines", "rendered", "shared", "source_lines", "text")
+    __slots__ = ("at", "how", "lines", "rendered", "shared", "source_lines", "text")
 
-    def __init__(self, text: str, rendered: str, lines: list[int], how: str, shared: _Shared) -> None:
+    def __init__(
+        self, text: str, rendered: str, lines: list[int], how: str, shared: _Shared, at: Related
+    ) -> None:
         self.text = text  # the skeleton as written: its suppressions apply
         self.source_lines = text.split("\n")
         self.rendered = rendered.split("\n")
         self.lines = lines
         self.how = how
         self.shared = shared
+        self.at = at
 
     @staticmethod
     def wants(family: str, code: str) -> bool:
@@ -504,7 +511,12 @@ class _Origin:
         if (code, mapped) in seen or line in self.shared.quiet:
             return None
         seen.add((code, mapped))
-        return finding._replace(span=mapped, fix=None, message=f"{finding.message} [{self.how}]")
+        return finding._replace(
+            span=mapped,
+            fix=None,
+            message=f"{finding.message} [{self.how}]",
+            related=(*finding.related, self.at),
+        )
 
     def _col(self, rendered: list[str], r: int, c: int, s: int, end: bool = False) -> int:
         have = rendered[r] if r < len(rendered) else ""

@@ -400,7 +400,9 @@ def skeleton_value_missing(entity: Entity, ctx: RuleContext) -> Iterator[Finding
             more = (
                 f" (read again on line {', '.join(str(n + 1) for n in miss.others)})" if miss.others else ""
             )
-            yield Finding(f"the skeleton {why}{more}", miss.span, path=posix_rel(miss.path, root))
+            yield Finding(
+                f"the skeleton {why}{more}", miss.span, path=posix_rel(miss.path, root), related=(sk.at,)
+            )
 
 
 @rule("TPL009")
@@ -414,4 +416,5 @@ def skeleton_unrenderable(entity: Entity, ctx: RuleContext) -> Iterator[Finding]
                 "is likely to fail on it too: fix the template syntax at this line",
                 bad.span,
                 path=posix_rel(bad.path, root),
+                related=(sk.at,),
             )
