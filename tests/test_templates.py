@@ -14,7 +14,7 @@ import pytest
 from portal_lint.checks._schema import TEMPLATE_FIELDS
 from portal_lint.engine import lint
 from portal_lint.schemas import TEMPLATE_V1BETA3, template_spec
-from tests.expectations import as_repo, expectations, found, lint_repo, make_repo
+from tests.expectations import as_repo, found, lint_repo, make_repo
 
 ROOT = Path(__file__).resolve().parent.parent
 NPM_PACKAGE = ROOT / ".cache/backstage/node_modules/@backstage/plugin-scaffolder-common"
@@ -123,24 +123,19 @@ def test_placeholders_stand_for_their_content(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------- skeletons
 
-FIXTURE = ROOT / "fixtures" / "templates" / "golden-paths"
+FIXTURE = ROOT / "fixtures" / "repos" / "templates-golden-paths"  # whole: tests/test_std_repos.py
 
 
-def _lint_templates(root: Path) -> set[tuple[str, int, str]]:
-    """Lint a templates repository by naming its Templates (and its root catalog file)."""
-    named = [
-        "catalog-info.yaml",
-        *sorted(p.relative_to(root).as_posix() for p in root.rglob("template.yaml")),
-    ]
-    return found(lint([str(root / p) for p in named], cwd=root, strict=True))
-
-
-def test_a_templates_repository_reports_what_its_skeletons_become(tmp_path: Path) -> None:
-    """The compliant skeleton renders clean for every lifecycle and option its form offers; the
-    other breaks three standards once rendered (no system, lifecycle `ga` from the enum, a user as
-    owner) and reads a value its step does not pass; the legacy Template has a removed apiVersion."""
+def test_a_run_naming_only_the_template_reports_its_skeleton_at_the_fetch_step(tmp_path: Path) -> None:
+    """pre-commit passes the changed Template: what its skeleton becomes is reported at the step."""
     root = as_repo(FIXTURE, tmp_path / "golden-paths")
-    assert sorted(_lint_templates(root)) == sorted(expectations(root))
+    got = found(lint([str(root / "templates/node-service/template.yaml")], cwd=root, strict=True))
+    url = 1 + (root / "templates/node-service/template.yaml").read_text().split("\n").index(
+        "        url: ./skeleton"
+    )
+    assert got == {
+        ("templates/node-service/template.yaml", url, c) for c in ("TPL008", "STD002", "STD003", "STD004")
+    }
 
 
 SKELETON_TEMPLATE = """\
@@ -203,7 +198,7 @@ def _skeleton(
 
 
 def _findings(root: Path) -> set[tuple[str, int, str]]:
-    return found(lint([str(root / "template.yaml")], cwd=root, strict=True))
+    return found(lint_repo(root))
 
 
 def test_nunjucks_syntax_renders_instead_of_being_linted_as_written(tmp_path: Path) -> None:
@@ -222,7 +217,7 @@ def test_a_finding_on_the_rendered_file_lands_on_the_skeleton_line(tmp_path: Pat
     ).replace("  lifecycle: production\n", "  lifecycle: ${{ values.tier }}\n")
     lines = text.split("\n")
     at = next(i for i, line in enumerate(lines, 1) if "lifecycle:" in line)
-    got = lint([str(_skeleton(tmp_path, {"catalog-info.yaml": text}) / "template.yaml")], strict=True)
+    got = lint_repo(_skeleton(tmp_path, {"catalog-info.yaml": text}))
     std004 = [d for d in got.diagnostics if d.code == "STD004"]
     # one finding per enum choice (gold, silver) would be noise: the first is reported, at the value
     assert [(d.path.endswith("skeleton/catalog-info.yaml"), d.line, d.column) for d in std004] == [
