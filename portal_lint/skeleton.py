@@ -37,7 +37,17 @@ from portal_lint.model import (
     read_text,
     resolves_within,
 )
-from portal_lint.nunjucks import SENTINEL, Opaque, Ref, as_jinja, environment, js_str, locate, references
+from portal_lint.nunjucks import (
+    SENTINEL,
+    Opaque,
+    Ref,
+    environment,
+    expression,
+    js_str,
+    locate,
+    references,
+    template,
+)
 from portal_lint.parse.yaml12 import parse_yaml
 from portal_lint.samples import form_values
 from portal_lint.scaffold import TEMPLATE_API_VERSION, FetchStep, fetch_steps, present
@@ -222,13 +232,13 @@ def render_input(value: Any, context: Mapping[str, Any], env: SandboxedEnvironme
     text = value.strip()
     try:
         if text.startswith("${{") and text.endswith("}}") and text.count("${{") == 1:
-            got = env.compile_expression(as_jinja(text[3:-2]), undefined_to_none=False)(**context)
+            got = expression(env, text[3:-2])(**context)
             if isinstance(got, Opaque):
                 return SENTINEL
             if isinstance(got, Undefined) or got == "":
                 return _NOT_PASSED
             return got
-        rendered = env.from_string(as_jinja(value)).render(context)
+        rendered = template(env, value).render(context)
     except Exception:  # a filter the installation adds, a JavaScript method: the value is unknown
         return SENTINEL
     return rendered if rendered else _NOT_PASSED
@@ -283,7 +293,7 @@ def _render_file(
     name = target.rsplit("/", 1)[-1]
     if render_name and ("{" in name):
         with contextlib.suppress(Exception):  # a name that does not render keeps its own
-            name = opts.env.from_string(as_jinja(name)).render(contexts[0][1]).rsplit("/", 1)[-1]
+            name = template(opts.env, name).render(contexts[0][1]).rsplit("/", 1)[-1]
     catalog_named = name in CATALOG_NAMES
     if not catalog_named and not name.endswith((".yaml", ".yml")) and not render_text:
         return
@@ -308,7 +318,7 @@ def _render_file(
     seen: set[str] = set()
     for label, context in contexts:
         try:
-            rendered = opts.env.from_string(as_jinja(marked)).render(context)
+            rendered = template(opts.env, marked).render(context)
         except TemplateSyntaxError as exc:
             line = _unclosed(text, opts.compat) if exc.message and "end of template" in exc.message else None
             line = max(exc.lineno, 1) - 1 if line is None else line
