@@ -113,6 +113,8 @@ class _Collector:
         self.out: list[Diagnostic] = []
         self.bound: Bound = run.by_subject
         self._builtin: tuple[Policy, Bound] | None = None  # the built-in policy's binding, made once
+        # Rules whose severity config sets: kept as set, built-in standard or not.
+        self._severity_set = {c for t in run.config.get("severity") for c in registry.lookup(t)}
         metas = registry.load_metadata()
         self.resolve = {k: (m.code, m.name) for m in metas.values() for k in (m.code, m.name)}
         self.listed: Counter[tuple[str, Path]] = Counter()  # findings listed per (rule, file)
@@ -141,19 +143,25 @@ class _Collector:
             return
         bound: Bound = {}
         for on, rules in self.run.by_subject.items():
-            bound[on] = [b for b in (self._bind(rule, ctx, policy) for rule, ctx in rules) if b is not None]
+            bound[on] = [b for rule, ctx in rules for b in self._bind(rule, ctx, policy)]
         self.bound = bound
         if not policy.sections:  # the built-in policy: one object, shared by most repositories
             self._builtin = (policy, bound)
 
-    def _bind(self, rule: Rule, ctx: RuleContext, policy: Policy) -> tuple[Rule, RuleContext] | None:
+    def _bind(self, rule: Rule, ctx: RuleContext, policy: Policy) -> list[tuple[Rule, RuleContext]]:
+        """The rule once, or for a gated rule once per standard asking for it (none: not at all).
+        Until a repository declares its standards, the built-in ones are warnings: Backstage
+        accepts what they report."""
         if not rule.meta.gated:
-            return rule, ctx
-        got = enforcement(policy, self.run.config, rule.meta, self.run.select)
-        if got is None:
-            return None
-        standard, options = got
-        return rule, RuleContext(rule.meta, {**ctx.options, **options}, self.run, standard)
+            return [(rule, ctx)]
+        out = []
+        for standard, options in enforcement(policy, self.run.config, rule.meta, self.run.select):
+            bound = rule
+            builtin = standard is not None and not policy.declared
+            if builtin and rule.meta.severity == "error" and rule.meta.code not in self._severity_set:
+                bound = Rule(_with_severity(rule.meta, "warning"), rule.check)
+            out.append((bound, RuleContext(bound.meta, {**ctx.options, **options}, self.run, standard)))
+        return out
 
     def add(self, rule: Rule, ctx: RuleContext, finding: Finding, sf: SourceFile | None, repo: Repo) -> bool:
         """Stamp a finding (unless suppressed); False once the rule is past its cap for that

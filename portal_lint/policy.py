@@ -23,12 +23,18 @@ from portal_lint.config import Config
 from portal_lint.diagnostic import Finding, Related
 from portal_lint.model import InputError, Repo, posix_rel, read_text
 from portal_lint.registry import RuleMeta, load_metadata, lookup
+from portal_lint.vocabulary import SHAPES, nearest, read
 
 if TYPE_CHECKING:
     from portal_lint.state import Run
 
 AGENTS_FILE = "AGENTS.md"
 BUILTIN = "built-in"
+# Said by findings of the built-in standards, which are warnings until a repository adopts them.
+ADOPT = (
+    "a built-in portal standard, a warning until AGENTS.md declares the standards: "
+    "`portal-lint init` writes them"
+)
 
 # Patterns are compiled on first use (re caches them): a run without an AGENTS.md standards
 # section reads none of them, and compiling them all is a noticeable share of a pre-commit run.
@@ -58,6 +64,8 @@ def _any(*tests: Callable[[str], bool]) -> Callable[[str], bool]:
     return lambda text: any(t(text) for t in tests)
 
 
+# Fields that a bullet about an entity's existence does not mention.
+_FIELD_WORDS = r"\b(owner|lifecycle|system|domain|description|declare|annotation|label|tag|link)s?\b"
 _FOLDER = r"\b(?:in|under|inside|into|within)\s+(?:the\s+)?`?\.?/?([A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*)/"
 _WORD = r"[A-Za-z][A-Za-z0-9-]*"
 
@@ -108,6 +116,9 @@ class StandardDef(NamedTuple):
     params: Callable[[str], dict[str, Any]] = lambda _text: {}
     # False: listed among the built-in standards but enforced only when an AGENTS.md asks.
     by_default: bool = True
+    # True: a shape of the standards vocabulary (portal_lint.vocabulary): every bullet of it is
+    # a check of its own, with its own parameters, and its rule runs once per bullet.
+    multiple: bool = False
 
     @property
     def switches(self) -> tuple[str, ...]:
@@ -150,21 +161,31 @@ STANDARDS: tuple[StandardDef, ...] = (
         "owner-is-group",
         "spec.owner references a group",
         "spec.owner MUST reference a valid group entity.",
-        _all(r"\bowner|owned by|ownership", r"\b(group|team)s?\b"),
+        # Not a naming rule for owners ("groups named team-*"): that is owner-name.
+        lambda text: (
+            _all(r"\bowner|owned by|ownership", r"\b(group|team)s?\b")(text)
+            and not re.search(r"\b(name[sd]?|prefix|start|begin|end|suffix|match)\b", text)
+        ),
     ),
     StandardDef(
         "system-required",
         "spec.system is set",
         "spec.system MUST reference the parent system.",
-        _any(
-            _all(r"spec\.system"), _all(r"\bsystems?\b", r"\b(part of|belongs?|parent|set|reference|declare)")
+        # Not a System's own domain ("each System is part of a Domain").
+        lambda text: (
+            "domain" not in text
+            and _any(
+                _all(r"spec\.system"),
+                _all(r"\bsystems?\b", r"\b(part of|belongs?|parent|set|reference|declare)"),
+            )(text)
         ),
     ),
     StandardDef(
         "api-entity-required",
         "every API has an API entity",
         "Every HTTP/gRPC API MUST have a corresponding API entity.",
-        _all(r"\bapis?\b", r"\bentit(y|ies)\b"),
+        # "API entities MUST declare an owner" is about the API entity's fields, not its existence.
+        lambda text: _all(r"\bapis?\b", r"\bentit(y|ies)\b")(text) and not re.search(_FIELD_WORDS, text),
     ),
     StandardDef(
         "api-definition-in-api-dir",
@@ -182,7 +203,14 @@ STANDARDS: tuple[StandardDef, ...] = (
         "Lifecycle values: production | experimental | deprecated. Never omit lifecycle.",
         # "The portal shows lifecycles as badges" describes, it does not demand: a lifecycle bullet
         # must be normative or list the values.
-        lambda text: "lifecycle" in text and (_normative(text) or bool(_lifecycles(text))),
+        # "API entities MUST declare a lifecycle" asks for the field (field-required), not its values.
+        lambda text: (
+            "lifecycle" in text
+            and (
+                bool(_lifecycles(text))
+                or (_normative(text) and not re.search(r"\b(declare|set|ha(s|ve)|owners?|domain)\b", text))
+            )
+        ),
         _lifecycles,
     ),
     StandardDef(
@@ -196,7 +224,12 @@ STANDARDS: tuple[StandardDef, ...] = (
         "techdocs",
         "TechDocs sources exist where techdocs-ref points",
         None,
-        _all(r"techdocs|mkdocs"),
+        # Where the docs are built from; that services have TechDocs at all is required-annotation.
+        _all(r"techdocs|mkdocs", r"mkdocs|\bbuild|folder|director|\bpoint|\bsources?\b"),
+    ),
+    *(
+        StandardDef(shape.key, shape.phrasings[0], None, lambda _text: False, multiple=True)
+        for shape in SHAPES
     ),
 )
 _BY_KEY = {s.key: s for s in STANDARDS}
@@ -266,10 +299,24 @@ class Bullet(NamedTuple):
     source: Source
     normative: bool
     standards: list[str]  # StandardDef keys
+    problem: str = ""  # why an explicit `<!-- portal-lint: … -->` form could not be read
 
     @property
     def enforced(self) -> bool:
-        return any(_BY_KEY[k].switches or _BY_KEY[k].also for k in self.standards)
+        return not self.problem and any(_BY_KEY[k].switches or _BY_KEY[k].also for k in self.standards)
+
+    def hint(self) -> str:
+        """How to make an unenforced bullet enforced: the nearest supported phrasing."""
+        if self.problem:
+            return self.problem
+        shape = nearest(self.text)
+        if shape is None:
+            return "reword it the way `portal-lint policy` shows the recognised standards"
+        return (
+            f'the nearest supported phrasing is "{shape.phrasings[0]}" ({shape.key}): reword it, or '
+            "name the rule and its parameters in a comment after it, e.g. "
+            f"`<!-- portal-lint: {shape.key} … -->`"
+        )
 
 
 class Policy(NamedTuple):
@@ -283,18 +330,21 @@ class Policy(NamedTuple):
     def origin(self) -> str:
         return ", ".join(s.label for s in self.sections) if self.sections else BUILTIN
 
-    def standard_for(self, code: str) -> Standard | None:
-        """The standard that switches `code` on, or None when the policy does not ask for it."""
-        for std in self.standards.values():
-            if code in std.gated:
-                return std
-        return None
+    def standards_for(self, code: str) -> list[Standard]:
+        """The standards that switch `code` on (one per bullet for a vocabulary shape)."""
+        return [std for std in self.standards.values() if code in std.gated]
 
     def param(self, name: str) -> tuple[Any, Source] | None:
+        """A parameter of the policy's own standards (a vocabulary shape's are its rule's alone)."""
         for std in self.standards.values():
-            if name in std.params:
+            if name in std.params and not std.definition.multiple:
                 return std.params[name], std.source
         return None
+
+    @property
+    def declared(self) -> bool:
+        """Whether a standards section declares the policy (else the built-in standards apply)."""
+        return bool(self.sections)
 
 
 @cache
@@ -317,7 +367,7 @@ def gated_codes() -> frozenset[str]:
 def builtin_policy() -> Policy:
     """The built-in standards (one object: nothing changes a policy once read)."""
     standards = {
-        d.key: Standard(d, Source(BUILTIN, text=d.builtin), {})
+        d.key: Standard(d, Source(BUILTIN, text=d.builtin), d.params(d.builtin))
         for d in STANDARDS
         if d.builtin is not None and d.by_default
     }
@@ -370,35 +420,90 @@ def _section_items(text: str, heading: str) -> tuple[int, list[_Item]] | None:
             stack.append(item)
         elif tok.type == "list_item_close":
             stack.pop()
-        elif tok.type == "inline" and stack:
+        elif tok.type in ("inline", "html_block") and stack:  # html: an explicit `<!-- portal-lint: … -->`
             stack[-1].parts.append(" ".join(tok.content.split()))
     return heading_line, top
 
 
-def _classify(
-    item: _Item, lines: list[str], label: str, path: str
-) -> Iterator[tuple[Bullet, dict[str, Any]]]:
-    """Bullets with the standards they name; a bullet no standard matches passes to its children."""
-    own = _norm(item.own)
-    keys = [d.key for d in STANDARDS if d.recognise(own)]
-    if not keys and item.children:
+_EXPLICIT = re.compile(r"<!--\s*portal-lint:\s*(.*?)\s*-->", re.S)
+
+Checks = list[tuple[str, dict[str, Any]]]  # (standard key, parameters), one per check a bullet asks for
+
+
+def _explicit(form: str) -> tuple[Checks, str]:
+    """`<!-- portal-lint: RULE name=value … -->` read: (checks, problem)."""
+    import shlex
+
+    try:
+        words = shlex.split(form)
+    except ValueError as exc:
+        return (
+            [],
+            f"the portal-lint comment cannot be read ({exc}): write `<!-- portal-lint: RULE key=value -->`",
+        )
+    definition = _BY_KEY.get(words[0]) if words else None
+    if definition is None or not definition.switches:
+        known = ", ".join(d.key for d in STANDARDS if d.switches)
+        return (
+            [],
+            f"the portal-lint comment names no standard rule (`{words[0] if words else ''}`): "
+            f"use one of {known}",
+        )
+    options = {n: o for code in definition.switches for n, o in load_metadata()[code].options.items()}
+    params: dict[str, Any] = {}
+    for word in words[1:]:
+        name, eq, value = word.partition("=")
+        spec = options.get(name)
+        if not eq or spec is None:
+            listed = ", ".join(options) or "none"
+            return [], f"`{word}` is not a parameter of {definition.key} (its parameters: {listed})"
+        if spec.type == "list":
+            params[name] = [v.strip() for v in value.split(",") if v.strip()]
+        elif spec.type == "int":
+            if not value.isdigit():
+                return [], f"`{word}`: {name} takes a whole number"
+            params[name] = int(value)
+        elif spec.type == "bool":
+            params[name] = value.lower() in ("true", "yes", "1")
+        else:
+            params[name] = value
+    return [(definition.key, params)], ""
+
+
+def _checks(own: str, full: str) -> tuple[Checks, str]:
+    """What a bullet asks portal-lint to check: the explicit form, a vocabulary shape read
+    exactly, or the standards it is recognised as (with parameters from its nested bullets)."""
+    m = _EXPLICIT.search(own)
+    if m:
+        return _explicit(m.group(1))
+    shaped = read(_EXPLICIT.sub("", own).strip())
+    if shaped:
+        return shaped, ""
+    norm = _norm(own)
+    keys = [d.key for d in STANDARDS if d.recognise(norm)]
+    return [(key, _BY_KEY[key].params(full)) for key in keys], ""
+
+
+def _classify(item: _Item, lines: list[str], label: str, path: str) -> Iterator[tuple[Bullet, Checks]]:
+    """Bullets with the checks they ask for; a bullet that asks for none passes to its children."""
+    checks, problem = _checks(item.own, item.full())
+    own = re.sub(r"\s*<!--.*?-->", "", item.own, flags=re.S).strip()
+    if not checks and not problem and item.children:
         for child in item.children:
             yield from _classify(child, lines, label, path)
         return
     raw = lines[item.line] if item.line < len(lines) else ""
     m = re.match(r"\s*(?:[-*+]|\d+[.)])\s+", raw)
     col = (m.end() if m else len(raw) - len(raw.lstrip())) + 1
-    source = Source(f"{label}:{item.line + 1}", path, item.line + 1, col, item.own)
-    full = item.full()
-    params: dict[str, Any] = {}
-    for key in keys:
-        params.update(_BY_KEY[key].params(full))
-    yield Bullet(item.own, source, _normative(full), keys), params
+    source = Source(f"{label}:{item.line + 1}", path, item.line + 1, col, own)
+    keys = list(dict.fromkeys(key for key, _ in checks))
+    normative = _normative(item.full()) or bool(checks) or bool(problem)
+    yield Bullet(own, source, normative, keys, problem), checks
 
 
 def read_section(
     file: Path, repo_root: Path, heading: str
-) -> tuple[Source, list[tuple[Bullet, dict[str, Any]]]] | None:
+) -> tuple[Source, list[tuple[Bullet, Checks]]] | None:
     """The standards section of one Markdown file, or None when it has none (or cannot be read)."""
     try:
         text = read_text(file)
@@ -434,12 +539,18 @@ def load_policy(repo_root: Path, cfg: Config) -> Policy:
         if got is None:
             continue
         sections.append(got[0])
-        for bullet, params in got[1]:
+        for bullet, checks in got[1]:
             bullets.append(bullet)
-            for key in bullet.standards:
+            for n, (key, params) in enumerate(checks):
+                definition = _BY_KEY[key]
+                if definition.multiple:  # a check of its own, whoever else asks for the same shape
+                    standards[f"{key}@{bullet.source.label}#{n}"] = Standard(
+                        definition, bullet.source, params
+                    )
+                    continue
                 earlier = standards.get(key)
                 merged = {**(earlier.params if earlier else {}), **params}
-                standards[key] = Standard(_BY_KEY[key], bullet.source, merged)
+                standards[key] = Standard(definition, bullet.source, merged)
     if not sections:
         return builtin_policy()
     return Policy(standards, bullets, sections)
@@ -462,6 +573,8 @@ def cite(finding: Finding, standard: Standard | None) -> tuple[Finding, str | No
     if standard is None:
         return finding, None
     src = standard.source
+    if src.label == BUILTIN:
+        return finding._replace(message=f"{finding.message} ({ADOPT})"), src.text
     if not src.is_bullet:
         return finding, src.text
     cited = finding._replace(
@@ -502,11 +615,19 @@ def param_source(cfg: Config, meta: RuleMeta, name: str, policy: Policy) -> tupl
 
 def enforcement(
     policy: Policy, cfg: Config, meta: RuleMeta, select: tuple[str, ...]
-) -> tuple[Standard | None, dict[str, Any]] | None:
-    """How a gated rule runs in a repository with this policy: (the standard that asks for it,
-    its options with the policy's parameters), or None when neither the policy nor config (or
-    the command line's `select`) asks for it."""
-    std = policy.standard_for(meta.code)
-    if std is None and not config_selects(cfg, meta, select):
-        return None
-    return std, {n: param_source(cfg, meta, n, policy)[0] for n in meta.options}
+) -> list[tuple[Standard | None, dict[str, Any]]]:
+    """How a gated rule runs in a repository with this policy: once per standard that asks for
+    it, with its options (config's, else the policy's parameters, else the defaults); once with
+    the defaults when only config (or the command line's `select`) asks; else not at all."""
+    found = policy.standards_for(meta.code)
+    if not found:
+        if not config_selects(cfg, meta, select):
+            return []
+        return [(None, {n: param_source(cfg, meta, n, policy)[0] for n in meta.options})]
+    out: list[tuple[Standard | None, dict[str, Any]]] = []
+    for std in found:
+        if std.definition.multiple:
+            out.append((std, dict(std.params)))
+        else:
+            out.append((std, {n: param_source(cfg, meta, n, policy)[0] for n in meta.options}))
+    return out

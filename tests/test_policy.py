@@ -55,14 +55,14 @@ def test_every_seed_bullet_maps_to_its_standard_at_its_line(tmp_path: Path) -> N
         ("AGENTS.md:9", ["api-entity-required"]),
         ("AGENTS.md:10", ["api-definition-in-api-dir"]),
         ("AGENTS.md:11", ["lifecycle-allowed"]),
-        ("AGENTS.md:12", []),
+        ("AGENTS.md:12", ["required-annotation"]),
     ]
     assert policy.origin == "AGENTS.md:3"
     assert policy.standards["lifecycle-allowed"].params == {
         "allowed": ["production", "experimental", "deprecated"]
     }
     assert policy.standards["api-definition-in-api-dir"].params == {"api-dir": "api"}
-    assert [b.source.label for b in policy.bullets if b.normative and not b.enforced] == ["AGENTS.md:12"]
+    assert [b.source.label for b in policy.bullets if b.normative and not b.enforced] == []
 
 
 @pytest.mark.parametrize(
@@ -244,19 +244,27 @@ def _policy_cli(root: Path, *args: str) -> str:
 
 
 def test_policy_command_shows_each_standard_its_rules_parameters_and_source(tmp_path: Path) -> None:
-    root = make_repo(tmp_path, {"AGENTS.md": SEED, ".portal-lint.yaml": "ignore: [system-required]\n"})
+    agents = SEED + "- Every service MUST be load-tested before each release.\n"
+    root = make_repo(tmp_path, {"AGENTS.md": agents, ".portal-lint.yaml": "ignore: [system-required]\n"})
     text = _policy_cli(root)
     assert "the standards section at AGENTS.md:3" in text
     assert "AGENTS.md:11: Lifecycle values: production | experimental | deprecated." in text
     assert "STD004.allowed = production, experimental, deprecated   (from AGENTS.md:11)" in text
     assert "switched off by config `ignore system-required` (POL002)" in text
+    # a vocabulary bullet shows the parameters read from it
     assert (
-        "AGENTS.md:12: All services MUST have a PagerDuty annotation.\n    no rule enforces this (POL001)"
-        in text
-    )
+        "AGENTS.md:12: All services MUST have a PagerDuty annotation.\n"
+        "    standard required-annotation: STD010 required-annotation (error)\n"
+        "    STD010.kinds = Component:service   (from AGENTS.md:12)\n"
+        "    STD010.keys = pagerduty.com/integration-key|pagerduty.com/service-id   (from AGENTS.md:12)\n"
+    ) in text
+    assert (
+        "AGENTS.md:13: Every service MUST be load-tested before each release.\n"
+        "    no rule enforces this (POL001)"
+    ) in text
     report = json.loads(_policy_cli(root, "--format", "json"))
     assert report["source"] == "AGENTS.md:3"
-    assert [u["source"]["line"] for u in report["unenforced"]] == [12]
+    assert [u["source"]["line"] for u in report["unenforced"]] == [13]
     template = next(s for s in report["standards"] if s["key"] == "scaffolded-from-template")
     assert template["in_force"] and template["rules"][0]["code"] == "STD009"
 

@@ -179,9 +179,16 @@ def pre_commit(hook_repo: HookRepo, cwd: Path, *args: str) -> subprocess.Complet
 
 def cross_file_case() -> tuple[dict[str, str], str, str]:
     """(files, the one file pre-commit passes, a regex of the finding that needs the other files):
-    an api/ definition no API entity points at, found while only the definition is passed."""
+    an api/ definition no API entity points at, found while only the definition is passed (an
+    error: the repository declares the standard; a built-in one would be a warning)."""
     (code,) = lookup("api-entity-required")
-    files = {"catalog-info.yaml": GOOD_CATALOG, "api/openapi.yaml": OPENAPI}
+    files = {
+        "catalog-info.yaml": GOOD_CATALOG,
+        "api/openapi.yaml": OPENAPI,
+        "AGENTS.md": (
+            "## Developer Portal Standards\n\n- Every HTTP/gRPC API MUST have a corresponding API entity.\n"
+        ),
+    }
     return files, "api/openapi.yaml", rf"(?m)^api/openapi\.yaml:1:1: error \[{code}\] "
 
 

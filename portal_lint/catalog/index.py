@@ -21,7 +21,7 @@ Source = Literal["repository", "snapshot", "catalog"]
 TEMPLATE_VERSION_KEY = "backstage.io/template-version"
 MANAGED_BY_LOCATION = "backstage.io/managed-by-location"
 # All a lookup needs; annotations cannot be narrowed further (their keys hold dots).
-LOOKUP_FIELDS = ("kind", "metadata.name", "metadata.namespace", "metadata.annotations")
+LOOKUP_FIELDS = ("kind", "metadata.name", "metadata.namespace", "metadata.annotations", "spec.lifecycle")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,7 @@ class Entry:
     source: Source
     managed_by_location: str | None = None
     template_version: str | None = None
+    lifecycle: str | None = None  # relation rules (what production may depend on) read it
 
 
 class EntityFacts(NamedTuple):
@@ -42,6 +43,7 @@ class EntityFacts(NamedTuple):
     name: str
     managed_by_location: str | None
     template_version: str | None
+    lifecycle: str | None = None
 
     @property
     def ref(self) -> str:
@@ -65,12 +67,15 @@ def entity_facts(
         annotations = {}
     location = annotations.get(MANAGED_BY_LOCATION)
     version = annotations.get(template_version_key)
+    spec = entity.get("spec")
+    lifecycle = spec.get("lifecycle") if isinstance(spec, Mapping) else None
     return EntityFacts(
         kind=kind,
         namespace=namespace if isinstance(namespace, str) and namespace else "default",
         name=name,
         managed_by_location=location if isinstance(location, str) else None,
         template_version=version if isinstance(version, str) else None,
+        lifecycle=lifecycle if isinstance(lifecycle, str) else None,
     )
 
 
@@ -153,7 +158,9 @@ class EntityIndex:
         if self._snapshot_entries is None:
             entities = self.snapshot.entities if self.snapshot is not None else []
             self._snapshot_entries = {
-                e.ref.lower(): Entry(e.ref.lower(), "snapshot", e.managed_by_location, e.template_version)
+                e.ref.lower(): Entry(
+                    e.ref.lower(), "snapshot", e.managed_by_location, e.template_version, e.lifecycle
+                )
                 for e in entities
             }
         return self._snapshot_entries
@@ -173,4 +180,6 @@ class EntityIndex:
             elif facts is None:
                 self._live[key] = Entry(key, "catalog")
             else:
-                self._live[key] = Entry(key, "catalog", facts.managed_by_location, facts.template_version)
+                self._live[key] = Entry(
+                    key, "catalog", facts.managed_by_location, facts.template_version, facts.lifecycle
+                )

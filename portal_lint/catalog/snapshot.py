@@ -40,6 +40,7 @@ class SnapshotEntity(BaseModel):
     name: str
     managed_by_location: str | None = None
     template_version: str | None = None
+    lifecycle: str | None = None
 
     @model_validator(mode="after")
     def _ref_matches(self) -> SnapshotEntity:
@@ -93,7 +94,7 @@ def export_snapshot(
                         "bad-response",
                     )
                 item = SnapshotEntity(ref=facts.ref, **facts._asdict())
-                out.write(("\n" if count == 0 else ",\n") + item.model_dump_json())
+                out.write(("\n" if count == 0 else ",\n") + item.model_dump_json(exclude_none=True))
                 count += 1
             out.write("\n]}\n")
     except OSError as exc:

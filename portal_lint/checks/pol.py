@@ -34,17 +34,10 @@ def standard_unenforced(repo: Repo, ctx: RuleContext) -> Iterator[Finding]:
         outside = src.path is None or Path(src.path).is_absolute() or src.path.startswith("../")
         if not bullet.normative or bullet.enforced or outside:
             continue  # descriptive, checked, or in an org policy file (reported in its own repository)
-        if bullet.standards:
-            what = ", ".join(bullet.standards)
-            message = (
-                f"this standard ({what}) is recognised, but no installed rule checks it yet, so a "
-                "violation goes unnoticed: check it in review or CI until portal-lint does"
-            )
-        else:
-            message = (
-                "no portal-lint rule enforces this standard, so a violation goes unnoticed: check it in "
-                "review or CI, or reword it the way `portal-lint policy` shows the recognised standards"
-            )
+        message = (
+            "no portal-lint rule enforces this standard as written, so a violation goes unnoticed: check "
+            f"it in review or CI; {bullet.hint()}"
+        )
         line = src.line - 1
         yield Finding(message, Span(line, src.col - 1, line, src.col - 1 + len(src.text)), path=src.path)
 

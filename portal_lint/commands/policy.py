@@ -53,13 +53,24 @@ def _source(src: Source) -> dict[str, Any]:
 
 
 def _standard(
-    d: StandardDef, src: Source | None, cfg: Config, enabled: set[str], policy: Policy
+    d: StandardDef,
+    src: Source | None,
+    cfg: Config,
+    enabled: set[str],
+    policy: Policy,
+    own: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """One standard as the report shows it; `own`: a vocabulary check's parameters, as its bullet
+    gave them (they belong to that check alone)."""
     params = {}
     metas = load_metadata()
     for code in d.switches:
         meta = metas[code]
         for option in meta.options:
+            if own is not None:
+                if option in own and src is not None:
+                    params[f"{meta.code}.{option}"] = {"value": own[option], "source": src.label}
+                continue
             value, origin = param_source(cfg, meta, option, policy)
             params[f"{meta.code}.{option}"] = {"value": value, "source": origin.label}
     return {
@@ -83,14 +94,20 @@ def policy_report(root: Path, cfg: Config) -> dict[str, Any]:
     if policy.sections:
         for bullet in policy.bullets:
             for key in bullet.standards:
-                standards.append(_standard(by_key[key], bullet.source, cfg, enabled, policy))
+                d = by_key[key]
+                if not d.multiple:
+                    standards.append(_standard(d, bullet.source, cfg, enabled, policy))
+                    continue
+                for std in policy.standards.values():
+                    if std.definition is d and std.source == bullet.source:
+                        standards.append(_standard(d, bullet.source, cfg, enabled, policy, std.params))
             if bullet.normative and not bullet.enforced:
                 unenforced.append({"text": bullet.text, "source": _source(bullet.source)})
     else:
         for d in STANDARDS:
             if d.builtin is not None:
-                std = policy.standards.get(d.key)
-                standards.append(_standard(d, std.source if std else None, cfg, enabled, policy))
+                builtin = policy.standards.get(d.key)
+                standards.append(_standard(d, builtin.source if builtin else None, cfg, enabled, policy))
     named = {r["code"] for s in standards for r in s["rules"]}
     always = [
         {"code": m.code, "name": m.name}
@@ -133,7 +150,7 @@ def render_text(report: dict[str, Any]) -> str:
             continue
         lines.append(f"    standard {std['key']}: " + "; ".join(_rule_line(r) for r in std["rules"]))
         for option, p in std["parameters"].items():
-            value = ", ".join(p["value"]) if isinstance(p["value"], list) else p["value"]
+            value = (", ".join(p["value"]) or "(any)") if isinstance(p["value"], list) else p["value"]
             lines.append(f"    {option} = {value}   (from {p['source']})")
     for bullet in report["unenforced"]:
         lines.append(f"{bullet['source']['label']}: {bullet['text']}")
