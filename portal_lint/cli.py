@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 COMMANDS: dict[str, tuple[str, str]] = {
     "rule": ("portal_lint.commands.rule:main", "show a rule's documentation, or list all rules"),
     "policy": ("portal_lint.commands.policy:main", "show the standards in force and where each came from"),
+    "init": (
+        "portal_lint.commands.init:main",
+        "adopt the portal standards: write them into AGENTS.md, add a config and a pre-commit hook",
+    ),
     "schema": ("portal_lint.commands.schema:main", "print a JSON Schema of catalog-info.yaml for editors"),
     "catalog-hook": (
         "portal_lint.commands.catalog_hook:main",

@@ -216,7 +216,7 @@ STANDARDS: tuple[StandardDef, ...] = (
     StandardDef(
         "skill-template",
         "skills follow the portal's skill template",
-        None,
+        "Every skill MUST follow the portal skill template: Purpose, When to Use, Steps, Constraints.",
         _all(r"\bskills?\b|skill\.md", r"\btemplate\b|\bsections?\b"),
         _sections,
     ),

@@ -155,6 +155,7 @@ def test_without_a_standards_section_the_built_in_standards_apply(tmp_path: Path
             "api-entity-required",
             "api-definition-in-api-dir",
             "lifecycle-allowed",
+            "skill-template",
         }
 
 

@@ -13,6 +13,7 @@ from portal_lint.diagnostic import Finding, Fix, Span, excerpt
 from portal_lint.markdown_files import file_anchors
 from portal_lint.parse.markdown import MARKDOWN_SUFFIXES, anchor_missing, line_span, split_target
 from portal_lint.parse.tree import PMap, PSeq
+from portal_lint.policy import BUILTIN, config_selects
 from portal_lint.registry import RuleContext, rule
 from portal_lint.skills import CLAUDE_FIELDS, SPEC_FIELDS, SkillFile
 
@@ -525,6 +526,12 @@ def skill_reference_outside(skill: SkillFile, ctx: RuleContext) -> Iterator[Find
 @rule("SKL017")
 def skill_template(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]:
     if skill.error is not None:
+        return
+    # The built-in template is the portal's: it applies to the skills of repositories in its
+    # catalog (with a catalog file), not to every collection of skills linted on its own.
+    builtin = ctx.standard is not None and ctx.standard.source.label == BUILTIN
+    selected = config_selects(ctx.run.config, ctx.meta, ctx.run.select)
+    if builtin and not skill.source.repo.catalog_paths() and not selected:
         return
     wanted = [str(s) for s in ctx.options["sections"]]
     if not wanted:
