@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from portal_lint import __version__
-from portal_lint.cli import Parser
+from portal_lint.commands import Parser
 from portal_lint.config import ConfigError, load
 from portal_lint.discover import git_root
 from portal_lint.policy import AGENTS_FILE, STANDARDS, load_policy
