@@ -75,9 +75,12 @@ _FILLER_WORDS = (
     "of for on in to by and or as at that which who whose when it they this these those one "
     "also please entity entities kind kinds catalog portal field fields value values non-empty "
     "empty present exactly both either following list listed from do mustn't don't cannot can "
-    "only"
+    "only use using"
 )
 _FILLER = frozenset(_FILLER_WORDS.split())
+_MODAL_WORDS = "must should shall may can need needs require requires required are is have has do don't never"
+_MODALS = frozenset(_MODAL_WORDS.split())
+_QUANTIFIERS = frozenset({"every", "each", "all", "any", "on", "for", "of", "to"})
 _NEGATION = frozenset({"not", "never", "no", "mustn't", "don't", "cannot", "without"})
 
 _TOKEN = re.compile(r"`([^`]*)`|([\w.*/:^$@{}\[\]\\+?|-]+)")
@@ -147,11 +150,16 @@ class Reading:
         return [i for i in range(start, len(self.toks)) if self.toks[i].code and not self.used[i]]
 
     def scope(self, skip: frozenset[str] = frozenset()) -> list[str]:
-        """The entities the bullet scopes to (taken); [] for every entity."""
+        """The entities the bullet scopes to (taken); [] for every entity. A kind word scopes in
+        the subject ("Services must …") or after a quantifier ("… on every System"); elsewhere
+        ("have an owner team") it says something no shape checks, and is left over."""
+        modal = next((i for i, t in enumerate(self.toks) if not t.code and t.low in _MODALS), len(self.toks))
         kinds: list[str] = []
         for i, t in enumerate(self.toks):
             word = _singular(t.low)
             if self.used[i] or word not in SCOPE_WORDS or word in skip:
+                continue
+            if i > modal and (i == 0 or self.toks[i - 1].low not in _QUANTIFIERS):
                 continue
             self.used[i] = True
             if SCOPE_WORDS[word]:
@@ -284,7 +292,7 @@ def field_required(text: str) -> list[dict[str, Any]] | None:
             in {"declare", "declares", "set", "sets", "have", "has", "name", "names", "carry", "define"}
         )
     )
-    if verb is None and not r.has("required", "mandatory"):
+    if verb is None and not r.has("required", "mandatory", "part"):
         return None
     # A kind word after the verb is a field ("on every System" scopes again after it).
     fields: list[str] = []

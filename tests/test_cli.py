@@ -231,6 +231,8 @@ def test_rule_lists_every_rule_and_documents_one(capsys: pytest.CaptureFixture[s
     for part in (meta.name, meta.summary, "payments api", "name: payments", "isValidObjectName"):
         assert part in out
     assert run(["rule", "name-invalid"], capsys)[1] == out
+    assert re.search(r"^Implemented in portal_lint/checks/cat_metadata\.py:\d+ \(name_invalid\)$", out, re.M)
+    assert "Fixtures: fixtures/rules/CAT005/ (" in out
     code, _, err = run(["rule", "CAT999"], capsys)
     assert code == 2 and "no rule `CAT999`" in err
 

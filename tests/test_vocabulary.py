@@ -191,3 +191,17 @@ def test_the_explicit_form_names_the_rule_and_its_parameters(tmp_path: Path) -> 
     assert "`sentry.io/project-slug`" in annotation.message and annotation.related[0].line == 3
     assert "names no standard rule (`no-such-rule`)" in got[("POL001", "AGENTS.md", 5)].message
     assert "`colour=blue` is not a parameter of required-tag" in got[("POL001", "AGENTS.md", 6)].message
+
+
+@pytest.mark.parametrize(
+    ("bullet", "checks"),
+    [
+        ("Use kebab-case for component names.", [("name-pattern", ["Component"])]),
+        ("Services MUST declare their owner and lifecycle.", [("field-required", ["Component:service"])]),
+        ("Every Sentry project is set on services.", [("required-annotation", ["Component:service"])]),
+        ("Every service must have an owner team.", []),  # a kind word out of place: not read as scope
+        ("Every System MUST be part of a Domain.", [("field-required", ["System"])]),
+    ],
+)
+def test_what_a_shape_reads_and_what_it_leaves(bullet: str, checks: list[tuple[str, list[str]]]) -> None:
+    assert [(key, params["kinds"]) for key, params in read(bullet)] == checks

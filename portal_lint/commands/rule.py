@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from portal_lint.commands import Parser
-from portal_lint.registry import load_metadata, lookup
+from portal_lint.registry import all_rules, load_metadata, lookup
 from portal_lint.ruledocs import render_rule
 
 
@@ -24,5 +25,19 @@ def main(argv: Sequence[str]) -> int:
     if not codes:
         print(f"portal-lint: no rule `{args.rule}` (run `portal-lint rule` for the list)", file=sys.stderr)
         return 2
-    print("\n\n".join(render_rule(metas[c], heading="#") for c in codes))
+    print("\n\n".join(render_rule(metas[c], heading="#") + _where(c) for c in codes))
     return 0
+
+
+def _where(code: str) -> str:
+    """Where the rule is implemented, and (in a checkout) which fixtures show it."""
+    check = all_rules()[code].check
+    package = Path(__file__).resolve().parent.parent
+    source = Path(check.__code__.co_filename).resolve()
+    shown = source.relative_to(package.parent) if source.is_relative_to(package.parent) else source
+    lines = [f"\nImplemented in {shown.as_posix()}:{check.__code__.co_firstlineno} ({check.__name__})"]
+    cases = package.parent / "fixtures" / "rules" / code
+    if cases.is_dir():
+        names = ", ".join(sorted(p.name for p in cases.iterdir() if p.is_dir()))
+        lines.append(f"Fixtures: fixtures/rules/{code}/ ({names})")
+    return "\n".join(lines)
