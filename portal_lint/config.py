@@ -60,6 +60,12 @@ KEYS: dict[str, tuple[str, Any, str]] = {
     ),
     "policy": ("str", None, "an org-wide AGENTS.md whose standards apply besides the repository's"),
     "standards-heading": ("str", "Developer Portal Standards", "heading of the standards section"),
+    "standards": (
+        "maps",
+        [],
+        "standards as entries naming a rule and its parameters, e.g. "
+        "[{rule: required-annotation, keys: [sentry.io/project-slug]}]",
+    ),
     "skills-profile": (
         "strict|lenient",
         "strict",
@@ -116,6 +122,7 @@ def _check_type(kind: str, value: Any) -> str | None:
         "int": isinstance(value, int) and not isinstance(value, bool),
         "list": isinstance(value, list) and all(isinstance(v, str) for v in value),
         "map": isinstance(value, dict),
+        "maps": isinstance(value, list) and all(isinstance(v, dict) for v in value),
         "level": isinstance(value, str) and value in LEVEL_WORDS,
     }[kind]
     if ok:
@@ -197,9 +204,34 @@ def validate(values: dict[str, Any], source: str, text: str) -> Config:
             want = _check_type(spec.type, value)
             if want:
                 fail(opt, f"option `{opt}` of {meta.code} must be {want}, not {value!r}")
+    for n, entry in enumerate(_given(values, "standards", list), start=1):
+        for problem in _standard_entry(entry, metas):
+            fail("standards", f"`standards` entry {n}: {problem}")
     if problems:
         raise ConfigError(*problems)
     return Config(values, source)
+
+
+def _standard_entry(entry: Any, metas: dict[str, registry.RuleMeta]) -> list[str]:
+    """What is wrong with one `standards` entry: it names a rule a standard switches on, and
+    that rule's options with values of their types."""
+    if not isinstance(entry, dict):
+        return ["must map `rule` and its parameters"]
+    gated = {m.name: m for m in metas.values() if m.gated}
+    meta = gated.get(str(entry.get("rule")))
+    if meta is None:
+        hint = _did_you_mean(entry.get("rule"), list(gated))
+        return [f"`rule: {entry.get('rule')}` names no rule a standard switches on{hint}"]
+    out = []
+    for name, value in entry.items():
+        spec = meta.options.get(name)
+        if name == "rule":
+            continue
+        if spec is None:
+            out.append(f"{meta.name} has no parameter `{name}`; its parameters: {', '.join(meta.options)}")
+        elif want := _check_type(spec.type, value):
+            out.append(f"parameter `{name}` of {meta.name} must be {want}, not {value!r}")
+    return out
 
 
 def _policy_found(cfg: Config, root: Path, text: str) -> Config:

@@ -18,7 +18,7 @@ from portal_lint.discover import Discovery, Target
 from portal_lint.ingest import Settings
 from portal_lint.model import InputError, Repo, SourceFile, posix_rel, read_text
 from portal_lint.parse.yaml12 import SyntaxProblem, YamlDoc
-from portal_lint.policy import Policy, cite, enforcement, policy_for
+from portal_lint.policy import BUILTIN, Policy, cite, enforcement, policy_for
 from portal_lint.registry import Rule, RuleContext
 from portal_lint.selection import select_rules
 from portal_lint.state import RepoState, Run
@@ -157,7 +157,7 @@ class _Collector:
         out = []
         for standard, options in enforcement(policy, self.run.config, rule.meta, self.run.select):
             bound = rule
-            builtin = standard is not None and not policy.declared
+            builtin = standard is not None and standard.source.label == BUILTIN
             if builtin and rule.meta.severity == "error" and rule.meta.code not in self._severity_set:
                 bound = Rule(_with_severity(rule.meta, "warning"), rule.check)
             out.append((bound, RuleContext(bound.meta, {**ctx.options, **options}, self.run, standard)))

@@ -551,9 +551,28 @@ def load_policy(repo_root: Path, cfg: Config) -> Policy:
                 earlier = standards.get(key)
                 merged = {**(earlier.params if earlier else {}), **params}
                 standards[key] = Standard(definition, bullet.source, merged)
+    entries = _config_standards(cfg, repo_root)
     if not sections:
-        return builtin_policy()
+        if not entries:
+            return builtin_policy()
+        standards = dict(builtin_policy().standards)
+    standards.update(entries)
     return Policy(standards, bullets, sections)
+
+
+def _config_standards(cfg: Config, repo_root: Path) -> dict[str, Standard]:
+    """The config's `standards` entries (validated when the config was read), one check each."""
+    out: dict[str, Standard] = {}
+    metas = {m.name: m for m in load_metadata().values()}
+    for n, entry in enumerate(cfg.get("standards"), start=1):
+        meta = metas[entry["rule"]]
+        params = {k: v for k, v in entry.items() if k != "rule"}
+        said = " ".join(
+            f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}" for k, v in params.items()
+        )
+        source = Source(f"{Path(cfg.source).name} standards[{n}]", text=f"{meta.name} {said}".strip())
+        out[f"{meta.standard[0]}@config#{n}"] = Standard(_BY_KEY[meta.standard[0]], source, params)
+    return out
 
 
 def policy_for(run: Run, repo: Repo) -> Policy:
@@ -575,8 +594,8 @@ def cite(finding: Finding, standard: Standard | None) -> tuple[Finding, str | No
     src = standard.source
     if src.label == BUILTIN:
         return finding._replace(message=f"{finding.message} ({ADOPT})"), src.text
-    if not src.is_bullet:
-        return finding, src.text
+    if not src.is_bullet:  # a config entry
+        return finding._replace(message=f"{finding.message} ({src.label})"), src.text
     cited = finding._replace(
         message=f"{finding.message} ({src.label})", related=(src.related(), *finding.related)
     )

@@ -205,3 +205,27 @@ def test_the_explicit_form_names_the_rule_and_its_parameters(tmp_path: Path) -> 
 )
 def test_what_a_shape_reads_and_what_it_leaves(bullet: str, checks: list[tuple[str, list[str]]]) -> None:
     assert [(key, params["kinds"]) for key, params in read(bullet)] == checks
+
+
+def test_the_config_form_adds_checks_that_name_their_entry(tmp_path: Path) -> None:
+    from portal_lint.config import ConfigError, load
+
+    catalog = (
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: payments\nspec:\n"
+        "  type: service\n  lifecycle: prod\n  owner: group:default/team-a\n  system: commerce\n"
+    )
+    config = "standards:\n  - rule: required-annotation\n    keys: [sentry.io/project-slug]\n"
+    root = make_repo(tmp_path / "ok", {".portal-lint.yaml": config, "catalog-info.yaml": catalog})
+    got = {d.code: d for d in lint_repo(root, cfg=load(root)).diagnostics}
+    assert set(got) == {"STD010", "STD004"}
+    assert got["STD010"].severity == "error"  # the team's own check; the built-in one stays a warning
+    assert got["STD010"].message.endswith("(.portal-lint.yaml standards[1])")
+    assert got["STD004"].severity == "warning"
+
+    wrong = "standards:\n  - rule: required-anotation\n  - rule: required-tag\n    colour: blue\n"
+    bad = make_repo(tmp_path / "bad", {".portal-lint.yaml": wrong})
+    with pytest.raises(ConfigError) as exc:
+        load(bad)
+    assert "entry 1: `rule: required-anotation` names no rule a standard switches on" in str(exc.value)
+    assert "(did you mean `required-annotation`?)" in str(exc.value)
+    assert "entry 2: required-tag has no parameter `colour`" in str(exc.value)

@@ -108,6 +108,10 @@ def policy_report(root: Path, cfg: Config) -> dict[str, Any]:
             if d.builtin is not None:
                 builtin = policy.standards.get(d.key)
                 standards.append(_standard(d, builtin.source if builtin else None, cfg, enabled, policy))
+    for std in policy.standards.values():  # config's `standards` entries
+        if not std.source.is_bullet and std.source.label != BUILTIN:
+            own = std.params if std.definition.multiple else None
+            standards.append(_standard(std.definition, std.source, cfg, enabled, policy, own))
     named = {r["code"] for s in standards for r in s["rules"]}
     always = [
         {"code": m.code, "name": m.name}

@@ -92,6 +92,21 @@ def test_ref_not_found_names_only_missing_targets_and_where_it_looked(
     assert env.token not in json.dumps(report) + err
 
 
+def test_relation_lifecycle_reads_the_dependency_lifecycle_from_the_catalog(
+    env: Backend, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = repo(tmp_path, service())
+    bullet = "Production Components MUST NOT depend on experimental or deprecated ones."
+    (root / "AGENTS.md").write_text(f"## Developer Portal Standards\n\n- {bullet}\n", encoding="utf-8")
+    code, report, err = run(root, capsys, monkeypatch)
+    assert code == 1, err
+    assert codes(report) == [(16, "REF004"), (18, "STD020")]  # search-indexer is experimental there
+    found = next(f for f in report["findings"] if f["code"] == "STD020")  # type: ignore[attr-defined]
+    assert "`experimental` (in the catalog)" in found["message"] and found["message"].endswith(
+        "(AGENTS.md:3)"
+    )
+
+
 def test_refs_of_a_run_are_resolved_in_one_request(env: Backend, tmp_path: Path) -> None:
     root = repo(tmp_path, service() + "---\n" + service(name="checkout-worker", owner="team-search"))
     index = live.build_index(live.CatalogSettings(url=env.url, location=NEW_HOME), [])
