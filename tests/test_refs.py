@@ -118,4 +118,11 @@ def test_what_backstage_rejects_is_an_error_and_what_it_ingests_a_warning(tmp_pa
         by_code["REF005"].severity == "warning"
         and "the portal will show no owner" in by_code["REF005"].message
     )
-    assert by_code["STD002"].severity == "error" and "show no owner" in by_code["STD002"].message
+    # The owner standard: built in, a warning until the repository adopts it; then an error.
+    assert by_code["STD002"].severity == "warning" and "show no owner" in by_code["STD002"].message
+    root = make_repo(
+        tmp_path,
+        {"AGENTS.md": "## Developer Portal Standards\n\n- spec.owner MUST reference a valid group entity.\n"},
+    )
+    adopted = [d for d in lint_repo(root).diagnostics if d.code == "STD002"]
+    assert [d.severity for d in adopted] == ["error"] and "show no owner" in adopted[0].message
