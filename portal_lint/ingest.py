@@ -44,6 +44,8 @@ _APP_CONFIG = re.compile(r"app-config(?:\.[\w.-]+)?\.ya?ml\Z")
 _BACKSTAGE_API = re.compile(rb"^apiVersion:[ \t]*['\"]?(?:[\w.-]+\.)?backstage\.io/", re.M)
 _ANY_API = re.compile(rb"^apiVersion:", re.M)
 _KIND = re.compile(rb"^kind:[ \t]*['\"]?([A-Za-z][\w-]*)", re.M)
+# A scaffolder expression over the fetch step's values (or cookiecutter's): a skeleton's text.
+_SKELETON = re.compile(r"\$\{\{\s*values\.|\{\{\s*cookiecutter\.")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 # `https://host/owner/repo/blob/<branch>/path` (GitHub, Gitea), `…/-/blob/…` (GitLab), `…/src/…`.
 _HOSTED = re.compile(r"^https?://([^/]+)/(.+?)/(?:-/)?(?:blob|tree|src|raw|edit)/[^/]+/?(.*)$", re.I)
@@ -89,6 +91,8 @@ class Ingest:
         self.catalog: dict[str, Reach] = {}  # file → how it is reached (these are linted)
         self.skipped: dict[str, str] = {}  # file → why it is not linted
         self.template_input: dict[str, str] = {}  # folder → the Template whose fetch step names it
+        self.skeletons: set[str] = set()  # files holding `${{ values.x }}` that no fetch step names
+        self.entry = False  # whether anything in the repository registers files (a name, an app-config)
         self.cycles: set[tuple[str, str]] = set()  # (file, target) that leads back up its own chain
         self.loc_type: dict[str, str] = {}  # file → the type of the location it is read as
         self.location_types = frozenset((*DEFAULT_LOCATION_TYPES, *settings.location_types))
@@ -205,6 +209,7 @@ class Ingest:
             self._note_template_input(rel)
         roots.extend(self._app_config_roots(app_configs))
         self._walk(roots)
+        self.entry = any(r not in self.skeletons and not self._in_template_input(r) for r in self.catalog)
         unreached = [r for r in sniffed if r not in self.catalog and not self._in_template_input(r)]
         if unreached and (Path(self.root) / ".gitignore").is_file():
             unreached = self._not_ignored(unreached)
@@ -216,6 +221,9 @@ class Ingest:
         for rel in [r for r in self.catalog if self._in_template_input(r)]:
             del self.catalog[rel]
             self.skipped[rel] = f"template input of {self.template_input[self._input_folder(rel)]}"
+        for rel in self.skeletons:
+            self.catalog.pop(rel, None)
+            self.skipped[rel] = "a skeleton: it holds `${{ values.… }}` expressions (no fetch step names its folder)"
         for rel in sniffed:
             if rel not in self.catalog and rel not in self.skipped:
                 self.skipped[rel] = "ignored by .gitignore"
@@ -232,6 +240,18 @@ class Ingest:
             return self.repo.load_catalog(Path(self.root, rel)).entities
         except InputError:
             return []
+
+    def _is_skeleton(self, rel: str) -> bool:
+        from portal_lint.model import InputError
+
+        try:
+            text = self.repo.load_catalog(Path(self.root, rel)).source.text
+        except InputError:
+            return False
+        if "{{" in text and _SKELETON.search(text):
+            self.skeletons.add(rel)
+            return True
+        return False
 
     def _note_template_input(self, rel: str) -> None:
         from portal_lint.scaffold import fetch_steps, is_template
@@ -275,7 +295,7 @@ class Ingest:
                 queue.append(rel)
         while queue:
             rel = queue.popleft()
-            if self._in_template_input(rel):
+            if self._in_template_input(rel) or self._is_skeleton(rel):
                 continue
             for entity in self.entities_of(rel):
                 if entity.kind == "Template":
