@@ -223,7 +223,9 @@ class Ingest:
             self.skipped[rel] = f"template input of {self.template_input[self._input_folder(rel)]}"
         for rel in self.skeletons:
             self.catalog.pop(rel, None)
-            self.skipped[rel] = "a skeleton: it holds `${{ values.… }}` expressions (no fetch step names its folder)"
+            self.skipped[rel] = (
+                "a skeleton: it holds `${{ values.… }}` expressions (no fetch step names its folder)"
+            )
         for rel in sniffed:
             if rel not in self.catalog and rel not in self.skipped:
                 self.skipped[rel] = "ignored by .gitignore"

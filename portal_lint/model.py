@@ -265,8 +265,10 @@ class Repo:
             ingest = self.ingest()
             reached = [self.root / rel for rel, how in ingest.catalog.items() if how.how != "unreached"]
             for path in dict.fromkeys([*reached, *self._parsed]):
-                if posix_rel(path, self.root) in ingest.skipped:
-                    continue  # template input: rendered by the Template checks, never an entity
+                rel = posix_rel(path, self.root)
+                reach = ingest.catalog.get(rel)
+                if rel in ingest.skipped or (reach is not None and reach.how == "unreached"):
+                    continue  # template input, or a file the catalog never reads: never an entity
                 try:
                     out.extend(self.load_catalog(path).entities)
                 except InputError:
