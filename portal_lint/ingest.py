@@ -45,7 +45,11 @@ _BACKSTAGE_API = re.compile(rb"^apiVersion:[ \t]*['\"]?(?:[\w.-]+\.)?backstage\.
 _ANY_API = re.compile(rb"^apiVersion:", re.M)
 _KIND = re.compile(rb"^kind:[ \t]*['\"]?([A-Za-z][\w-]*)", re.M)
 # A scaffolder expression over the fetch step's values (or cookiecutter's): a skeleton's text.
-_SKELETON = re.compile(r"\$\{\{\s*values\.|\{\{\s*cookiecutter\.")
+_SKELETON = re.compile(rb"\$\{\{\s*values\.|\{\{\s*cookiecutter\.")
+# Only files holding these kinds are parsed while the graph is built (the rest when linted): a
+# run over thousands of repositories parses each file once, when its repository is linted.
+_GRAPH_KINDS = re.compile(rb"^kind:[ \t]*['\"]?(?:Location|Template)\b", re.M)
+HEAD_BYTES = 65536
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 # `https://host/owner/repo/blob/<branch>/path` (GitHub, Gitea), `…/-/blob/…` (GitLab), `…/src/…`.
 _HOSTED = re.compile(r"^https?://([^/]+)/(.+?)/(?:-/)?(?:blob|tree|src|raw|edit)/[^/]+/?(.*)$", re.I)
@@ -101,7 +105,8 @@ class Ingest:
         self._parent: dict[str, str | None] = {}
         self._own: list[tuple[str, str]] | None = None
         self.files: list[str] = []
-        self._dirs: set[str] = set()
+        self._dirs: set[str] | None = None  # made when a target needs it: most repositories have none
+        self._names: frozenset[str] | None = None
         self._build(files)
 
     # -- resolution -------------------------------------------------------------------------
@@ -133,9 +138,9 @@ class Ingest:
             rx = glob_regex(rel)
             got = tuple(f for f in self.files if rx.match(f))
             return Resolved(got, None if got else "no-match", rel=rel)
-        if rel in self._file_set or os.path.isfile(os.path.join(self.root, rel)):
+        if rel in self._file_set() or os.path.isfile(os.path.join(self.root, rel)):
             return Resolved((rel,), None, rel=rel)
-        if rel == "." or rel in self._dirs or os.path.isdir(os.path.join(self.root, rel)):
+        if rel == "." or rel in self._folders() or os.path.isdir(os.path.join(self.root, rel)):
             return Resolved((), "folder", rel=rel)
         return Resolved((), "missing", rel=rel)
 
@@ -163,7 +168,7 @@ class Ingest:
                 if m:
                     found.append((m[1].lower(), m[2].lower().removesuffix(".git")))
             for name in self.settings.names:
-                if name in self._file_set:
+                if name in self._file_set():
                     for entity in self.entities_of(name):
                         for key, host in _SLUG_ANNOTATIONS.items():
                             slug = entity.annotation(key)
@@ -171,6 +176,21 @@ class Ingest:
                                 found.append((host, slug.strip().strip("/").lower()))
             self._own = found
         return self._own
+
+    def _file_set(self) -> frozenset[str]:
+        if self._names is None:
+            self._names = frozenset(self.files)
+        return self._names
+
+    def _folders(self) -> set[str]:
+        if self._dirs is None:
+            self._dirs = set()
+            for rel in self.files:
+                d = posixpath.dirname(rel)
+                while d and d not in self._dirs:
+                    self._dirs.add(d)
+                    d = posixpath.dirname(d)
+        return self._dirs
 
     # -- building ---------------------------------------------------------------------------
 
@@ -182,13 +202,8 @@ class Ingest:
                 self.skipped[rel] = "excluded by the config's `exclude`"
             else:
                 kept.append(rel)
-        self.files = sorted(kept)
-        self._file_set = frozenset(self.files)
-        for rel in self.files:
-            d = posixpath.dirname(rel)
-            while d and d not in self._dirs:
-                self._dirs.add(d)
-                d = posixpath.dirname(d)
+        kept.sort()
+        self.files = kept
         names = frozenset(s.names)
         roots: list[tuple[str, str, Reach]] = []
         sniffed: list[str] = []
@@ -206,7 +221,8 @@ class Ingest:
             elif self._declares_entity(rel):
                 sniffed.append(rel)
         for rel in sniffed:  # Templates first: the folders they read are not catalog files
-            self._note_template_input(rel)
+            if _GRAPH_KINDS.search(self._head(rel)):
+                self._note_template_input(rel)
         roots.extend(self._app_config_roots(app_configs))
         self._walk(roots)
         self.entry = any(r not in self.skeletons and not self._in_template_input(r) for r in self.catalog)
@@ -243,17 +259,15 @@ class Ingest:
         except InputError:
             return []
 
-    def _is_skeleton(self, rel: str) -> bool:
-        from portal_lint.model import InputError
-
+    def _head(self, rel: str) -> bytes:
         try:
-            text = self.repo.load_catalog(Path(self.root, rel)).source.text
-        except InputError:
-            return False
-        if "{{" in text and _SKELETON.search(text):
-            self.skeletons.add(rel)
-            return True
-        return False
+            with open(os.path.join(self.root, rel), "rb") as fh:
+                return fh.read(HEAD_BYTES)
+        except OSError:
+            return b""
+
+    def _is_skeleton(self, head: bytes) -> bool:
+        return b"{{" in head and _SKELETON.search(head) is not None
 
     def _note_template_input(self, rel: str) -> None:
         from portal_lint.scaffold import fetch_steps, is_template
@@ -297,8 +311,14 @@ class Ingest:
                 queue.append(rel)
         while queue:
             rel = queue.popleft()
-            if self._in_template_input(rel) or self._is_skeleton(rel):
+            if self._in_template_input(rel):
                 continue
+            head = self._head(rel)
+            if self._is_skeleton(head):
+                self.skeletons.add(rel)
+                continue
+            if not _GRAPH_KINDS.search(head):
+                continue  # no Location, no Template: nothing to follow
             for entity in self.entities_of(rel):
                 if entity.kind == "Template":
                     self._note_template_input(rel)
