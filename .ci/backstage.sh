@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The real Backstage catalog backend that the live tests and benchmarks run against.
 #
+#   .ci/backstage.sh check     say what the install lacks (Node 20+, npm, a C++ toolchain), in one go
 #   .ci/backstage.sh install   copy ../shared/backstage to .cache/backstage and npm ci there
 #   .ci/backstage.sh start     start it (PORTAL_BACKSTAGE_PORT / _SEED / _TOKEN / _TIMEOUT pass through)
 #   .ci/backstage.sh stop      stop the backend recorded in PORTAL_BACKSTAGE_PIDFILE
@@ -62,7 +63,37 @@ installed() {
     [ -f "$DEST/node_modules/better-sqlite3/build/Release/better_sqlite3.node" ]
 }
 
+# Node 20 is what the backend is tested on. `npm ci` warns EBADENGINE for two packages that
+# declare node>=22 (nunjitsu, ts-json-schema-generator); the catalog backend never runs
+# their code (scaffolder templating, config schemas from TypeScript sources).
+NODE_MAJOR_MIN=20
+
+check() {
+  local missing=() major
+  if ! command -v node >/dev/null; then
+    missing+=("node (version $NODE_MAJOR_MIN or later)")
+  else
+    major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+    (( major >= NODE_MAJOR_MIN )) || missing+=("node $NODE_MAJOR_MIN or later (found $(node --version))")
+  fi
+  command -v npm >/dev/null || missing+=("npm")
+  if ! installed; then
+    # npm ci compiles better-sqlite3 from source: node-gyp needs these.
+    command -v make >/dev/null || missing+=("make")
+    command -v c++ >/dev/null || command -v g++ >/dev/null || missing+=("a C++ compiler (g++)")
+    command -v python3 >/dev/null || missing+=("python3")
+    [ -f "$SRC/package-lock.json" ] || missing+=("the Backstage backend at $SRC (set PORTAL_LINT_SHARED to the shared folder)")
+  fi
+  if (( ${#missing[@]} )); then
+    log "the live-catalog tests need what is missing here: $(IFS=';'; echo "${missing[*]}" | sed 's/;/, /g')."
+    log "On Debian/Ubuntu: apt install nodejs npm build-essential python3 (Node $NODE_MAJOR_MIN+);"
+    log "or skip those tests: PORTAL_LINT_SKIP_LIVE=1 ./scripts/test.sh"
+    return 1
+  fi
+}
+
 install() {
+  check || exit 1
   if [ ! -f "$SRC/package-lock.json" ]; then
     if installed; then
       log "no Backstage backend at $SRC; using the existing copy in $DEST"
@@ -102,6 +133,7 @@ install() {
 }
 
 case "${1:-}" in
+  check) check ;;
   install) install ;;
   start)
     install
@@ -114,7 +146,7 @@ case "${1:-}" in
     log "nothing to stop: $DEST/stop.sh is missing"
     ;;
   *)
-    echo "usage: $0 install|start|stop" >&2
+    echo "usage: $0 check|install|start|stop" >&2
     exit 2
     ;;
 esac
