@@ -1,15 +1,19 @@
-"""Inline suppressions: `# portal-lint: disable=CODE[,CODE]` and `disable-file=`.
+"""Inline suppressions, as ruff and yamllint read theirs.
 
-A `disable=` comment silences its own line and the line below it, so it can stand on the
-line above a key (as in most linters) or at its end. In Markdown the same words go in an
-HTML comment: `<!-- portal-lint: disable=AGT002 -->`.
+- `# portal-lint: disable=CODE[,CODE]` at the end of a line silences that line only;
+- the same comment alone on a line (or `disable-next-line=`) silences the line below it;
+- `disable-file=` silences the whole file.
+
+In Markdown the same words go in an HTML comment: `<!-- portal-lint: disable=AGT002 -->`.
 """
 
 from __future__ import annotations
 
 import re
 
-_DIRECTIVE = re.compile(r"portal-lint:\s*(disable-file|disable)\s*=\s*([A-Za-z0-9_,\- ]+)")
+_DIRECTIVE = re.compile(r"portal-lint:\s*(disable-file|disable-next-line|disable)\s*=\s*([A-Za-z0-9_,\- ]+)")
+# What may stand before a directive that is alone on its line: the comment's opening.
+_ALONE = ("", "#", "<!--")
 
 
 class Suppressions:
@@ -67,7 +71,8 @@ def parse(text: str, resolve: dict[str, tuple[str, str]]) -> Suppressions:
                 codes.update(hit if hit else ("all",))
             if m.group(1) == "disable-file":
                 sup.whole_file |= codes
+            elif m.group(1) == "disable-next-line" or line[: m.start()].strip() in _ALONE:
+                sup.by_line.setdefault(i + 1, set()).update(codes)
             else:
                 sup.by_line.setdefault(i, set()).update(codes)
-                sup.by_line.setdefault(i + 1, set()).update(codes)
     return sup

@@ -221,6 +221,28 @@ def test_inline_suppressions(repo: Path, capsys: pytest.CaptureFixture[str]) -> 
     ]
 
 
+def test_suppressions_cover_lines_as_ruff_and_yamllint_do(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A trailing directive covers its own line only; one alone on a line, or
+    `disable-next-line`, covers the line below."""
+    labels = (
+        "  labels:\n"
+        "    pci: yes   # portal-lint: disable=YML005\n"  # 7: suppressed
+        "    sox: on\n"  # 8: still reported: the directive above is trailing
+        "    # portal-lint: disable=YML005\n"
+        "    gdpr: no\n"  # 10: suppressed by the line above
+        "    # portal-lint: disable-next-line=yaml11-ambiguity\n"
+        "    hipaa: off\n"  # 12: suppressed
+        "    iso: y\n"  # 13: reported
+    )
+    text = SERVICE.replace(
+        "  description: Takes card payments\n", "  description: Takes card payments\n" + labels
+    )
+    (repo / "catalog-info.yaml").write_text(text, encoding="utf-8")
+    assert [(line, code) for _, line, code in findings(run([], capsys)[1])] == [(8, "YML005"), (13, "YML005")]
+
+
 def test_rule_lists_every_rule_and_documents_one(capsys: pytest.CaptureFixture[str]) -> None:
     metas = load_metadata()
     code, out, _ = run(["rule"], capsys)
