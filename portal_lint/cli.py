@@ -302,6 +302,12 @@ def lint_main(argv: Sequence[str]) -> int:
     if diff is not None:
         sys.stdout.write(diff[0])
         return 2 if failure is not None and require else diff[1]
+    if failure is not None:
+        result.incomplete = (
+            "the run failed, as --require-catalog asks when the catalog cannot answer"
+            if require
+            else "the live-catalog checks did not run (warning above)"
+        )
     for err in result.internal_errors:
         print(f"portal-lint: {err} (please report this bug)", file=sys.stderr)
     from portal_lint.report.text import use_color

@@ -116,7 +116,7 @@ class Diagnostic(NamedTuple):
 class Result:
     """What a run found: what every formatter renders."""
 
-    __slots__ = ("cwd", "diagnostics", "fail_on", "files", "internal_errors", "notices")
+    __slots__ = ("cwd", "diagnostics", "fail_on", "files", "incomplete", "internal_errors", "notices")
 
     def __init__(
         self,
@@ -133,6 +133,8 @@ class Result:
         self.internal_errors = [] if internal_errors is None else internal_errors
         self.fail_on = fail_on
         self.cwd = cwd  # what Diagnostic.path is relative to (SARIF derives repository roots from it)
+        # Why the run cannot be called clear even without findings (the catalog did not answer).
+        self.incomplete: str | None = None
 
     def count(self, severity: str) -> int:
         return sum(d.severity == severity for d in self.diagnostics)

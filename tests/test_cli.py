@@ -68,6 +68,22 @@ def test_a_clean_repository_exits_0(repo: Path, capsys: pytest.CaptureFixture[st
     assert out.splitlines()[-1] == CLEAN
 
 
+def test_a_run_that_could_not_check_everything_is_never_all_clear(
+    repo: Path, capsys: pytest.CaptureFixture[str], closed_port: int
+) -> None:
+    (repo / "catalog-info.yaml").write_text(SERVICE, encoding="utf-8")
+    url = f"http://127.0.0.1:{closed_port}"
+    code, out, err = run(["--catalog-url", url, "--require-catalog"], capsys)
+    assert code == 2 and "could not be reached" in err
+    assert "All clear" not in out
+    assert out.splitlines()[-1] == (
+        "No findings in 1 file, but not all clear: the run failed, "
+        "as --require-catalog asks when the catalog cannot answer."
+    )
+    code, out, _ = run(["--catalog-url", url], capsys)
+    assert code == 0 and out.splitlines()[-1].endswith("the live-catalog checks did not run (warning above).")
+
+
 def test_usage_errors_exit_2(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["--format", "xml"])

@@ -35,6 +35,10 @@ def summary(result: Result) -> str:
     e, w, n = result.count("error"), result.count("warning"), result.count("note")
     files = f"{result.files} file{'s' * (result.files != 1)}"
     if not result.diagnostics:
+        # An all-clear is a promise: never made for a run that could not check everything.
+        if result.incomplete or result.internal_errors:
+            why = result.incomplete or "portal-lint failed on some checks (above)"
+            return f"No findings in {files}, but not all clear: {why}."
         return f"All clear: {files} checked, no findings."
     counts = f"{e} error{'s' * (e != 1)}, {w} warning{'s' * (w != 1)}, {n} notice{'s' * (n != 1)}"
     return f"Found {counts} in {files}."
