@@ -385,6 +385,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
+        # `portal-lint … | head`: the reader is gone. Say nothing, as other CLIs do, and point
+        # stdout at /dev/null so the interpreter's last flush does not complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return 1
     except OSError as exc:  # an --output, --report or -o file that cannot be written
         print(f"portal-lint: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)

@@ -114,3 +114,23 @@ def test_a_folder_named_like_a_command_does_not_hide_the_command(
     assert '"files": 1' in capsys.readouterr().out
     code, err = run(["./catalog", "export"], capsys)  # written as a path: the folder, and a missing file
     assert code == 2 and one_line(err) == "portal-lint: export: no such file or directory\n"
+
+
+def test_a_closed_pipe_ends_the_run_quietly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`portal-lint | head -1`: no `Broken pipe`, no traceback once the reader has gone."""
+    import os
+    import subprocess
+    import sys
+
+    enter_repo(tmp_path, "kind: Group\nmetadata:\n  labels:\n    pci: yes\n", monkeypatch)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader left before a byte was written
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "portal_lint"], cwd=tmp_path, stdout=write_end, capture_output=False,
+            stderr=subprocess.PIPE, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert proc.stderr == ""
+    assert proc.returncode == 1

@@ -187,6 +187,8 @@ def main(argv: Sequence[str]) -> int:
     except CatalogError as exc:
         print(f"portal-lint: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        raise  # `audit | head`: the reader left; portal-lint's main ends quietly
     except OSError as exc:
         print(f"portal-lint: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
         return 2
