@@ -134,3 +134,13 @@ def test_a_closed_pipe_ends_the_run_quietly(tmp_path: Path, monkeypatch: pytest.
         os.close(write_end)
     assert proc.stderr == ""
     assert proc.returncode == 1
+
+
+def test_catalog_hook_help_is_help(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PORTAL_LINT_CATALOG_URL", raising=False)
+    assert main(["catalog-hook", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: portal-lint catalog-hook") and "skipped (" not in out
+    assert "PORTAL_LINT_CATALOG_URL" in out and "portal-lint --help" in out
