@@ -88,6 +88,19 @@ def test_name_problems_come_in_one_finding_with_a_valid_name_to_use(tmp_path: Pa
         assert part in diag.message
 
 
+def test_a_mismatch_with_an_invalid_folder_name_suggests_a_valid_name_for_both(tmp_path: Path) -> None:
+    """Copying the folder's name `Deploy_Helper` into `name:` would only trade SKL006 for SKL005."""
+    root = make_repo(
+        tmp_path, {"skills/Deploy_Helper/SKILL.md": skill_md(f"name: deployer\ndescription: {DESC}\n")}
+    )
+    (diag,) = lint_repo(root).diagnostics
+    assert diag.code == "SKL006"
+    assert diag.message.endswith("rename the folder to `deploy-helper` and set `name: deploy-helper`")
+    (tmp_path / "skills" / "Deploy_Helper").rename(tmp_path / "skills" / "deploy-helper")
+    (diag,) = lint_repo(root).diagnostics
+    assert diag.message.endswith("rename the folder or set `name: deploy-helper`")
+
+
 # ---------------------------------------------------------------- profiles
 
 

@@ -247,10 +247,15 @@ def skill_name_mismatch(skill: SkillFile, ctx: RuleContext) -> Iterator[Finding]
     name, folder = _nfkc(name.strip()), _nfkc(skill.folder.name)
     if name == folder or (suggest_name(name) == folder and _name_problems(name, unicode_ok=True)):
         return  # equal, or the fix SKL005 proposes for the invalid name makes them equal
+    if _name_problems(folder, unicode_ok=True):
+        # The folder's own name is not a valid skill name: copying it would break SKL005.
+        valid = suggest_name(folder)
+        fix = f"rename the folder to `{valid}` and set `name: {valid}`"
+    else:
+        fix = f"rename the folder or set `name: {excerpt(folder)}`"
     yield Finding(
         f"skill name `{excerpt(name)}` does not match its folder `{excerpt(folder)}`; the specification "
-        "requires them to be equal and clients list the skill under the folder name: rename the folder "
-        f"or set `name: {excerpt(folder)}`",
+        f"requires them to be equal and clients list the skill under the folder name: {fix}",
         meta.value_span("name"),
         pointer="name",
     )
