@@ -266,6 +266,22 @@ class _Walk:
                 ptr,
             )
         elif isinstance(value, dict):
+            written = source_text(self.entity, span) or ""
+            if written.startswith("{{") and written.endswith("}}"):
+                # A template's `{{ x }}` (cookiecutter, Jinja) left unquoted is a YAML flow mapping.
+                self.out.append(
+                    (
+                        code,
+                        Finding(
+                            f"`{ptr}` is `{excerpt(written)}` without quotes, which YAML reads as a "
+                            f'mapping, not the template text: quote it: "{excerpt(written)}"',
+                            span,
+                            pointer=ptr,
+                            fix=quote_fix(self.entity, span),
+                        ),
+                    )
+                )
+                return
             why = placeholder_problem(value)
             if why is not None:
                 self.add(code, f"`{ptr}` {why}", key_span, ptr)
