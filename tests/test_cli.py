@@ -263,6 +263,8 @@ def test_rule_lists_every_rule_and_documents_one(capsys: pytest.CaptureFixture[s
     metas = load_metadata()
     code, out, _ = run(["rule"], capsys)
     assert code == 0 and [line.split()[0] for line in out.splitlines()] == list(metas)
+    fixable = {line.split()[0] for line in out.splitlines() if line.split()[3] == "fix"}
+    assert fixable == {c for c, m in metas.items() if m.fixable} and "CAT014" in fixable
     code, out, _ = run(["rule", "CAT005"], capsys)
     meta = metas["CAT005"]
     assert code == 0

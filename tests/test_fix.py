@@ -131,6 +131,53 @@ def test_the_fixable_rules_are_exactly_the_rules_that_fix_and_their_docs_say_so(
     assert all("`portal-lint --fix` does it for you" in render_rule(metas[c]) for c in fixers)
 
 
+def test_every_use_x_message_with_one_meant_value_is_fixed(tmp_path: Path) -> None:
+    """A value whose only fault is its case has one meaning: --fix writes it; a value that
+    needs a guess (`Java_17`, `Payments_Team`) stays a finding with its suggestion."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "catalog-info.yaml").write_text(
+        "apiVersion: Backstage.io/v1alpha1\n"
+        "kind: Component\n"
+        "metadata:\n"
+        "  name: payments\n"
+        "  namespace: 'Default'\n"
+        "  title: {{ cookiecutter.title }}\n"
+        "  labels:\n"
+        "    Example.com/tier: gold\n"
+        "  annotations:\n"
+        "    GitHub.com/project-slug: acme/payments\n"
+        "  tags: [Python, Java_17]\n"
+        "spec:\n"
+        "  type: service\n"
+        "  lifecycle: production\n"
+        "  owner: group:default/team-payments\n"
+        "  system: commerce\n",
+        encoding="utf-8",
+    )
+    outcome = check_fix(tmp_path)
+    assert (tmp_path / "catalog-info.yaml").read_text(encoding="utf-8") == (
+        "apiVersion: backstage.io/v1alpha1\n"
+        "kind: Component\n"
+        "metadata:\n"
+        "  name: payments\n"
+        "  namespace: 'default'\n"
+        '  title: "{{ cookiecutter.title }}"\n'
+        "  labels:\n"
+        "    example.com/tier: gold\n"
+        "  annotations:\n"
+        "    github.com/project-slug: acme/payments\n"
+        "  tags: [python, Java_17]\n"
+        "spec:\n"
+        "  type: service\n"
+        "  lifecycle: production\n"
+        "  owner: group:default/team-payments\n"
+        "  system: commerce\n"
+    )
+    left = [(d.code, d.message) for d in outcome.result.diagnostics if d.code.startswith("CAT")]
+    assert left == [("CAT014", 'tag "Java_17" is not valid; Backstage allows 1–63 characters of lowercase '
+                     '[a-z0-9:+#] separated by single `-`: use "java-17"')]  # fmt: skip
+
+
 MESSY = (
     "\ufeffapiVersion: backstage.io/v1alpha1\r\n"
     "kind: component   # keep this comment\r\n"

@@ -201,6 +201,19 @@ def quote_fix(entity: Entity, span: Span) -> Fix | None:
     return Fix("quote the value", ((span, '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'),))
 
 
+def case_fix(entity: Entity, span: Span, old: str, new: str) -> Fix | None:
+    """Write `new` where the scalar `old` is written, in the same quotes, when `new` is `old` in
+    lower case (trimmed): the one value a case-sensitive field can have meant. None otherwise,
+    or when the text at `span` is not plainly `old` (escapes, a multi-line value)."""
+    if new != old.strip().lower():
+        return None
+    text = source_text(entity, span)
+    for quote in ("", '"', "'"):
+        if text == f"{quote}{old}{quote}":
+            return Fix(f"write {new}", ((span, f"{quote}{new}{quote}"),))
+    return None
+
+
 def pointer(*parts: str | int) -> str:
     return ".".join(str(p) for p in parts)
 

@@ -11,6 +11,7 @@ from portal_lint.checks._fields import (
     KIND_API_VERSIONS,
     METADATA_FIELDS,
     ROOT_FIELDS,
+    case_fix,
     describe,
     head,
     is_api_version,
@@ -147,6 +148,7 @@ def api_version_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
             f"lowercase DNS group and an alphanumeric version: {hint}",
             span,
             pointer="apiVersion",
+            fix=case_fix(entity, span, value, better) if is_api_version(better) else None,
         )
 
 

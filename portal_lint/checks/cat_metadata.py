@@ -9,6 +9,7 @@ from portal_lint.checks import _schema
 from portal_lint.checks._fields import (
     DNS_RULE,
     NAME_RULE,
+    case_fix,
     in_metadata,
     is_dns_label,
     is_object_name,
@@ -73,11 +74,14 @@ def namespace_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
             pointer="metadata.namespace",
         )
     elif isinstance(ns, str) and not is_dns_label(ns):
+        better = suggest_dns_label(ns)
+        span = md.value_span("namespace")
         yield Finding(
             f'`metadata.namespace` "{excerpt(ns)}" is not a valid namespace; Backstage allows {DNS_RULE}'
-            f"{_say(suggest_dns_label(ns), 'use `default` or a valid namespace')}",
-            md.value_span("namespace"),
+            f"{_say(better, 'use `default` or a valid namespace')}",
+            span,
             pointer="metadata.namespace",
+            fix=case_fix(entity, span, ns, better) if better else None,
         )
 
 
@@ -92,7 +96,7 @@ def label_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
     if labels is None:
         return
     for key, value in labels.items():
-        yield from _key_invalid(labels, key, "label", "rename the key")
+        yield from _key_invalid(entity, labels, key, "label", "rename the key")
         if isinstance(value, str) and value and not is_object_name(value):
             yield Finding(
                 f'label value "{excerpt(value)}" of `{excerpt(key)}` is not valid; Backstage allows an '
@@ -110,15 +114,19 @@ def _suggest_key(key: str) -> str | None:
     return fixed if fixed != key and is_prefixed_key(fixed) else None
 
 
-def _key_invalid(mapping: PMap, key: str, what: str, otherwise: str) -> Iterator[Finding]:
+def _key_invalid(entity: Entity, mapping: PMap, key: str, what: str, otherwise: str) -> Iterator[Finding]:
     """The finding when `key` of `metadata.<what>s` is not `[prefix/]name`; `otherwise` is the
     fix when no valid key can be suggested."""
     if not is_prefixed_key(key):
+        better = _suggest_key(key)
+        span = mapping.key_span(key)
+        certain = better is not None and better not in mapping  # never a rename onto another key
         yield Finding(
             f"{what} key `{excerpt(key)}` is not valid; Backstage allows {_KEY_RULE}"
-            f"{_say(_suggest_key(key), otherwise)}",
-            mapping.key_span(key),
+            f"{_say(better, otherwise)}",
+            span,
             pointer=f"metadata.{what}s.{key}",
+            fix=case_fix(entity, span, key, better) if certain and better else None,
         )
 
 
@@ -128,7 +136,8 @@ def annotation_key_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding
     if annotations is None:
         return
     for key in annotations:
-        yield from _key_invalid(annotations, key, "annotation", "rename the key, e.g. `example.com/team`")
+        otherwise = "rename the key, e.g. `example.com/team`"
+        yield from _key_invalid(entity, annotations, key, "annotation", otherwise)
 
 
 @rule("CAT011")
@@ -150,11 +159,13 @@ def tag_invalid(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
                 pointer=ptr,
             )
         elif isinstance(tag, str) and not is_tag(tag):
+            better = suggest_tag(tag)
             yield Finding(
                 f'tag "{excerpt(tag)}" is not valid; Backstage allows 1–63 characters of lowercase '
-                f"[a-z0-9:+#] separated by single `-`{_say(suggest_tag(tag), 'rewrite or delete the tag')}",
+                f"[a-z0-9:+#] separated by single `-`{_say(better, 'rewrite or delete the tag')}",
                 span,
                 pointer=ptr,
+                fix=case_fix(entity, span, tag, better) if better else None,
             )
 
 

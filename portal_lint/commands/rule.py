@@ -12,14 +12,20 @@ from portal_lint.ruledocs import render_rule
 
 
 def main(argv: Sequence[str]) -> int:
-    p = Parser(prog="portal-lint rule", description="Show rule documentation.")
+    p = Parser(
+        prog="portal-lint rule",
+        description="Show rule documentation. The list marks with `fix` the rules whose findings "
+        "`portal-lint --fix` can fix.",
+    )
     p.add_argument("rule", nargs="?", help="a code (CAT005) or name (name-invalid); omit to list all")
     args = p.parse_args(argv)
     metas = load_metadata()
     if args.rule is None:
         width = max(len(m.name) for m in metas.values())
         for m in metas.values():
-            print(f"{m.code}  {m.name:<{width}}  {m.severity:<7}  {m.summary}")
+            level = "notice" if m.severity == "note" else m.severity
+            # `fix`: `portal-lint --fix` fixes some or all of the rule's findings (docs/fix.md).
+            print(f"{m.code}  {m.name:<{width}}  {level:<7}  {'fix' if m.fixable else '   '}  {m.summary}")
         return 0
     codes = lookup(args.rule)
     if not codes:
