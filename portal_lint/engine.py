@@ -167,7 +167,7 @@ class _Collector:
         """Stamp a finding (unless suppressed); False once the rule is past its cap for that
         file, when the caller stops asking the rule for more."""
         meta = rule.meta
-        finding, standard = cite(finding, ctx.standard)
+        finding, standard = cite(finding, ctx.standard, repo.root, self.run.cwd)
         own = None if sf is None else sf.text if sf.origin is None else sf.origin.text
         if finding.path is not None:
             abs_path = repo.root / finding.path

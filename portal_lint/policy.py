@@ -586,9 +586,11 @@ def policy_for(run: Run, repo: Repo) -> Policy:
 # --------------------------------------------------------------------------- rules' view
 
 
-def cite(finding: Finding, standard: Standard | None) -> tuple[Finding, str | None]:
+def cite(finding: Finding, standard: Standard | None, root: Path, cwd: Path) -> tuple[Finding, str | None]:
     """A gated rule's finding citing the AGENTS.md bullet that demands it (its line at the end of
-    the message, the bullet as a related location), and the standard's text as written."""
+    the message, the bullet as a related location), and the standard's text as written. The
+    citation's path has the findings' base, the current folder (`cwd`): `../AGENTS.md:7` beside
+    `../catalog-info.yaml:12:3`; `root` is the repository's."""
     if standard is None:
         return finding, None
     src = standard.source
@@ -596,8 +598,9 @@ def cite(finding: Finding, standard: Standard | None) -> tuple[Finding, str | No
         return finding._replace(message=f"{finding.message} ({ADOPT})"), src.text
     if not src.is_bullet:  # a config entry
         return finding._replace(message=f"{finding.message} ({src.label})"), src.text
+    label = f"{posix_rel(root / src.path, cwd)}:{src.line}" if src.path else src.label
     cited = finding._replace(
-        message=f"{finding.message} ({src.label})", related=(src.related(), *finding.related)
+        message=f"{finding.message} ({label})", related=(src.related(), *finding.related)
     )
     return cited, src.text
 

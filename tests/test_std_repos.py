@@ -79,3 +79,19 @@ def test_without_agents_md_the_built_in_standards_apply_and_cite_nothing(tmp_pat
     assert {"STD002", "STD003", "STD004", "STD005", "STD006"} <= set(got)
     assert "STD009" not in got  # listed among the built-in standards, enforced only when AGENTS.md asks
     assert all(not f["related"] for f in got.values())
+
+
+def test_the_cited_bullet_has_the_same_path_base_as_the_finding(tmp_path: Path) -> None:
+    """Run from a subfolder: `../catalog-info.yaml:12:14 … (../AGENTS.md:14)`, both relative to
+    the current folder, so both can be opened from where the command ran."""
+    root = as_repo(REPOS / "orders-service-bad", tmp_path / "repo")
+    proc = subprocess.run(
+        [sys.executable, "-m", "portal_lint", "../catalog-info.yaml"],
+        cwd=root / "api",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    cited = [line for line in proc.stdout.splitlines() if "AGENTS.md:" in line]
+    assert cited and all(line.startswith("../") for line in cited)
+    assert all(line.rstrip(")").rsplit("(", 1)[1].startswith("../AGENTS.md:") for line in cited), cited
