@@ -17,7 +17,7 @@ from portal_lint.live import TOKEN_ENV
 
 def main(argv: Sequence[str]) -> int:
     if any(a in ("-h", "--help") for a in argv):
-        from portal_lint.cli import Parser
+        from portal_lint.commands import Parser
 
         Parser(
             prog="portal-lint catalog-hook",
