@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 CATALOG_URL_ENV = "PORTAL_LINT_CATALOG_URL"
 TOKEN_ENV = "PORTAL_LINT_TOKEN"
 SOURCE_TEMPLATE = "backstage.io/source-template"
+# The portal's own workflow writes the provenance under this key; both are read, in this order.
+TEMPLATE_ORIGIN = "backstage.io/template-origin"
+PROVENANCE_KEYS = (SOURCE_TEMPLATE, TEMPLATE_ORIGIN)
 TEMPLATE_VERSION_KEY = "backstage.io/template-version"
 CHECKS = "ref-not-found, name-taken and template-behind"
 
@@ -237,12 +240,24 @@ def checkable_target(use: RefUse) -> str | None:
 
 
 def template_ref(entity: Entity) -> str | None:
-    """The Template a service says it was scaffolded from (`backstage.io/source-template`)."""
-    return template_ref_of(entity.annotation(SOURCE_TEMPLATE), entity.namespace)
+    """The Template a service says it was scaffolded from (`backstage.io/source-template` or
+    `backstage.io/template-origin`)."""
+    got = provenance(entity.annotation, entity.namespace)
+    return got[1] if got is not None else None
+
+
+def provenance(annotation: Callable[[str], object], namespace: str) -> tuple[str, str] | None:
+    """(the annotation key, the full Template ref) a service names its template with, reading
+    `annotation(key)` for each key of PROVENANCE_KEYS; None when none holds a Template ref."""
+    for key in PROVENANCE_KEYS:
+        ref = template_ref_of(annotation(key), namespace)
+        if ref is not None:
+            return key, ref
+    return None
 
 
 def template_ref_of(value: object, namespace: str) -> str | None:
-    """A `backstage.io/source-template` value as a full Template ref; None when it is not one."""
+    """A provenance annotation's value as a full Template ref; None when it is not one."""
     if not isinstance(value, str) or not value.strip():
         return None
     try:

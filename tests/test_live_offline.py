@@ -277,7 +277,7 @@ def test_require_catalog_fails_a_fix_diff_run_too_when_the_catalog_is_down(
 
 
 class _Catalog:
-    """What the catalog-only audit asks of a catalog client: its entities, by kind."""
+    """What the catalog-only audit asks of a catalog client: its entities by kind, and by ref."""
 
     url = "http://catalog.test"
 
@@ -285,8 +285,12 @@ class _Catalog:
         self.entities = entities
 
     def iter_entities(self, filter: str | None = None, fields: Any = None) -> list[dict[str, Any]]:
-        kind = filter.removeprefix("kind=") if filter else None
-        return [e for e in self.entities if kind is None or e["kind"].lower() == kind]
+        assert filter == "kind=component"  # the audit lists nothing but what it audits
+        return [e for e in self.entities if e["kind"].lower() == "component"]
+
+    def get_by_refs(self, refs: list[str], fields: Any = None) -> list[dict[str, Any] | None]:
+        by_ref = {f"{e['kind']}:default/{e['metadata']['name']}".lower(): e for e in self.entities}
+        return [by_ref.get(ref) for ref in refs]
 
 
 def test_the_catalog_only_audit_checks_every_reference_field_a_component_has() -> None:
@@ -298,8 +302,11 @@ def test_the_catalog_only_audit_checks_every_reference_field_a_component_has() -
         "spec": {"owner": "group:team-a", "dependencyOf": ["component:gone"], "dependsOn": ["resource:db"]},
     }
     catalog = _Catalog(component, {"kind": "Group", "metadata": {"name": "team-a"}})
-    (service,) = services(catalog, None, None, live.TEMPLATE_VERSION_KEY)  # type: ignore[arg-type]
-    said = sorted((i.code, i.message) for i in service.issues)
+    from portal_lint.catalog.index import EntityIndex
+
+    index = EntityIndex(client=catalog)  # type: ignore[arg-type]
+    (service,) = services(catalog, index, None, live.TEMPLATE_VERSION_KEY)  # type: ignore[arg-type]
+    said = sorted((i.code, i.message) for i in service.issues if i.code == "REF004")
     assert said == [
         ("REF004", "`spec.dependencyOf` references `component:default/gone`, which is not in the catalog"),
         ("REF004", "`spec.dependsOn` references `resource:default/db`, which is not in the catalog"),
@@ -317,3 +324,59 @@ def test_audit_output_keeps_the_last_good_report_when_the_catalog_fails(
     assert "could not be reached" in capsys.readouterr().err
     assert report.read_text(encoding="utf-8") == good
     assert [p.name for p in tmp_path.iterdir()] == ["audit.json"]  # no temporary file left
+
+
+def test_has_techdocs_means_the_docs_can_be_built_and_says_why_not(tmp_path: Path) -> None:
+    from portal_lint.catalog.index import EntityIndex
+    from portal_lint.commands.audit import services
+
+    def component(name: str, techdocs: str | None) -> dict[str, Any]:
+        annotations = {"backstage.io/techdocs-ref": techdocs} if techdocs else {}
+        return {"kind": "Component", "metadata": {"name": name, "annotations": annotations}, "spec": {}}
+
+    catalog = _Catalog(component("documented", "dir:."), component("bare", None))
+    index = EntityIndex(client=catalog)  # type: ignore[arg-type]
+    got = {s.name: s for s in services(catalog, index, None, live.TEMPLATE_VERSION_KEY)}  # type: ignore[arg-type]
+    assert got["documented"].has_techdocs and not got["documented"].issues  # from the catalog: the annotation
+    assert not got["bare"].has_techdocs
+    ((code, message),) = [(i.code, i.message) for i in got["bare"].issues]
+    assert code == "STD008" and message.startswith("no `backstage.io/techdocs-ref` annotation")
+
+    repos = tmp_path / "repos"
+    for name, files in {
+        "buildable": {"mkdocs.yml": "site_name: x\n", "docs/index.md": "# x\n"},
+        "no-pages": {"mkdocs.yml": "site_name: x\n"},
+        "no-mkdocs": {"docs/index.md": "# x\n"},
+    }.items():
+        for rel, text in {**files, "catalog-info.yaml": _COMPONENT.format(name=name)}.items():
+            (repos / name / rel).parent.mkdir(parents=True, exist_ok=True)
+            (repos / name / rel).write_text(text, encoding="utf-8")
+    catalog = _Catalog()
+    index = EntityIndex(client=catalog)  # type: ignore[arg-type]
+    got = {s.name: s for s in services(catalog, index, repos, live.TEMPLATE_VERSION_KEY)}  # type: ignore[arg-type]
+    assert got["buildable"].has_techdocs
+    assert not got["no-pages"].has_techdocs and not got["no-mkdocs"].has_techdocs
+    said = {
+        name: [i.message for i in got[name].issues if i.code == "STD008"]
+        for name in ("no-pages", "no-mkdocs")
+    }
+    assert (
+        len(said["no-pages"]) == 1
+        and "reads its pages from `docs/`, which is not there" in said["no-pages"][0]
+    )
+    assert len(said["no-mkdocs"]) == 1 and "which has no mkdocs.yml" in said["no-mkdocs"][0]
+
+
+_COMPONENT = """\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: {name}
+  annotations:
+    backstage.io/techdocs-ref: dir:.
+spec:
+  type: service
+  lifecycle: production
+  owner: group:default/team-a
+  system: shop
+"""

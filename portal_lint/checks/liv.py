@@ -11,12 +11,11 @@ from collections.abc import Iterator
 
 from portal_lint.diagnostic import Finding
 from portal_lint.live import (
-    SOURCE_TEMPLATE,
     TEMPLATE_VERSION_KEY,
     location_of,
     lookups,
+    provenance,
     same_location,
-    template_ref,
 )
 from portal_lint.model import Entity, posix_rel
 from portal_lint.parse.tree import PMap
@@ -91,9 +90,10 @@ def name_taken(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
 def template_behind(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
     key = ctx.run.config.get("template-version-key") or TEMPLATE_VERSION_KEY
     mine = entity.annotation(key)
-    template = template_ref(entity)
-    if not isinstance(mine, str) or template is None or parse_version(mine) is None:
+    origin = provenance(entity.annotation, entity.namespace)
+    if not isinstance(mine, str) or origin is None or parse_version(mine) is None:
         return
+    origin_key, template = origin
     found = lookups(ctx.run, entity.file.repo)
     if found is None:
         return
@@ -110,7 +110,7 @@ def template_behind(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
         f"`{entity.ref}` was scaffolded from `{template}` version {mine.strip()}, but the template is now "
         f"at {current.strip()}: the skeleton has changed since (CI, security defaults, annotations); "
         f"apply the template's changes, then set `{key}` to {current.strip()!r}. The template is read "
-        f"from `{SOURCE_TEMPLATE}`",
+        f"from `{origin_key}`",
         annotations.value_span(key),
         pointer=f"metadata.annotations.{key}",
     )

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 from portal_lint.checks import std_api
 from portal_lint.checks._fields import in_metadata
 from portal_lint.diagnostic import Finding, Fix, Span, excerpt
 from portal_lint.discover import git_root
-from portal_lint.model import Entity, Repo, posix_rel
+from portal_lint.model import Entity, InputError, Repo, posix_rel, read_text
 from portal_lint.parse.tree import PMap
 from portal_lint.refs import refs_of, unmatchable
 from portal_lint.registry import RuleContext, rule
@@ -218,35 +221,71 @@ def techdocs_ref(entity: Entity, ctx: RuleContext) -> Iterator[Finding]:
     value = ann.get(TECHDOCS_REF) if ann is not None else None
     if ann is None or not isinstance(value, str) or not value.startswith("dir:"):
         return  # url: targets are never fetched; other forms are a location-ref format error (CAT)
-    span = ann.value_span(TECHDOCS_REF)
-    pointer = f"metadata.annotations.{TECHDOCS_REF}"
     repo = entity.file.repo
-    folder = os.path.normpath(os.path.join(os.path.dirname(entity.file.norm_path), value[4:].strip()))
-    if not std_api.within_root(folder, repo.norm_root):
-        yield Finding(
-            f"`{TECHDOCS_REF}: {excerpt(value)}` leaves the repository; TechDocs builds the docs from this "
-            "repository only: point it at a folder inside it",
-            span,
-            pointer=pointer,
+    why = techdocs_problem(value, os.path.dirname(entity.file.norm_path), repo.norm_root, ctx.run.memo)
+    if why is not None:
+        yield Finding(why, ann.value_span(TECHDOCS_REF), pointer=f"metadata.annotations.{TECHDOCS_REF}")
+
+
+def techdocs_problem(
+    value: object, catalog_dir: str, root: str, cache: dict[str, Any] | None = None
+) -> str | None:
+    """Why TechDocs cannot build the docs a `backstage.io/techdocs-ref` value points at (the
+    catalog file in `catalog_dir`, the repository at `root`, both normalised), or None when it can
+    or cannot be told here (a `url:` target is not fetched). `portal-lint audit` reports it too."""
+    if not isinstance(value, str) or not value.strip():
+        return (
+            f"no `{TECHDOCS_REF}` annotation, so the service has no TechDocs: add `{TECHDOCS_REF}: dir:.` "
+            "with an mkdocs.yml and docs/index.md at the repository root"
         )
-    elif not _has_mkdocs(folder, ctx.run.memo):
-        shown = posix_rel(folder, repo.norm_root)
-        where = "the repository root" if shown == "." else f"{excerpt(shown)}/"
-        yield Finding(
+    if not value.startswith("dir:"):
+        return None
+    folder = os.path.normpath(os.path.join(catalog_dir, value[4:].strip()))
+    if not std_api.within_root(folder, root):
+        return (
+            f"`{TECHDOCS_REF}: {excerpt(value)}` leaves the repository; TechDocs builds the docs from this "
+            "repository only: point it at a folder inside it"
+        )
+    shown = posix_rel(folder, root)
+    where = "the repository root" if shown == "." else f"{excerpt(shown)}/"
+    docs_dir = _mkdocs_docs_dir(folder, {} if cache is None else cache)
+    if docs_dir is None:
+        return (
             f"`{TECHDOCS_REF}: {excerpt(value)}` points at {where}, which has no mkdocs.yml, so the "
             "TechDocs build fails: add an mkdocs.yml (and docs/index.md) there, or point the annotation "
-            "at the folder that has them",
-            span,
-            pointer=pointer,
+            "at the folder that has them"
         )
+    if not os.path.isdir(os.path.join(folder, docs_dir)):
+        return (
+            f"`{TECHDOCS_REF}: {excerpt(value)}` points at {where}, whose mkdocs.yml reads its pages from "
+            f"`{excerpt(docs_dir)}/`, which is not there, so the TechDocs build fails: add "
+            f"{excerpt(docs_dir)}/index.md, or set `docs_dir` in mkdocs.yml to the folder of the pages"
+        )
+    return None
 
 
-def _has_mkdocs(folder: str, cache: dict[str, bool]) -> bool:
-    """Asked once per folder and run: the entities of one catalog file share their folder."""
+# mkdocs.yml may carry tags only MkDocs resolves (`!ENV`, `!!python/name:`): read the one key.
+_DOCS_DIR = re.compile(r"""^docs_dir:\s*["']?([^"'#\s]+)""", re.M)
+
+
+def _mkdocs_docs_dir(folder: str, cache: dict[str, Any]) -> str | None:
+    """The pages folder of the mkdocs.yml in `folder` (MkDocs' default `docs`), or None when there
+    is no mkdocs.yml. Asked once per folder and run: the entities of one catalog file share it."""
     key = f"std-mkdocs:{folder}"
-    got = cache.get(key)
-    if got is None:
-        got = cache[key] = any(os.path.isfile(os.path.join(folder, m)) for m in MKDOCS)
+    if key not in cache:
+        found = None
+        for name in MKDOCS:
+            path = os.path.join(folder, name)
+            if os.path.isfile(path):
+                try:
+                    text = read_text(Path(path))
+                except InputError:
+                    text = ""
+                m = _DOCS_DIR.search(text)
+                found = m.group(1) if m else "docs"
+                break
+        cache[key] = found
+    got: str | None = cache[key]
     return got
 
 

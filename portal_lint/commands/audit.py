@@ -11,8 +11,9 @@ to entities that do not exist (REF004) and services behind their template (LIV00
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
@@ -23,6 +24,7 @@ from portal_lint import live
 from portal_lint.atomic import replacing
 from portal_lint.catalog import CatalogError
 from portal_lint.commands import Parser
+from portal_lint.commands.audit_scope import Scope, ScopeError, add_scope_arguments, scope_of, write_locations
 from portal_lint.commands.catalog import add_catalog_arguments, open_catalog
 from portal_lint.diagnostic import printable
 from portal_lint.registry import load_metadata
@@ -73,7 +75,11 @@ class Service(BaseModel):
         "entity from a catalog-info.yaml file)"
     )
     has_api_entity: bool = Field(description="the Component provides at least one API entity that exists")
-    has_techdocs: bool = Field(description=f"the entity has a `{TECHDOCS_REF}` annotation")
+    has_techdocs: bool = Field(
+        description=f"TechDocs can build the service's docs: it has a `{TECHDOCS_REF}` annotation and, "
+        "with its repository under --repos, the mkdocs.yml and the pages folder (`docs_dir`) where a "
+        "`dir:` annotation points; when false, one STD008 issue says why"
+    )
     issues: list[Issue]
 
 
@@ -145,12 +151,27 @@ class _Tally:
         for issue in s.issues:
             self.severities[issue.severity] += 1
 
+    def summary_counts(self) -> dict[str, int]:
+        """The counting fields of the Summary."""
+        errors, warnings, notes = (self.severities[s] for s in ("error", "warning", "note"))
+        return {**self.counts, "errors": errors, "warnings": warnings, "notes": notes}
+
+
+def tally(services: Iterable[Service]) -> dict[str, int]:
+    """The counting fields of the Summary of these services."""
+    counts = _Tally()
+    for service in services:
+        counts.add(service)
+    return counts.summary_counts()
+
 
 def main(argv: Sequence[str]) -> int:
     p = Parser(
         prog="portal-lint audit",
-        description="Audit every service (Component) of the catalog: catalog-info, API entity, TechDocs and "
-        "portal-lint issues, as JSON (schema: `portal-lint audit --schema`, docs/audit-schema.json).",
+        usage="%(prog)s [options]\n       %(prog)s merge SHARD.json... [-o FILE]",
+        description="Audit every service (Component) of the catalog, or those the filters below select: "
+        "catalog-info, API entity, TechDocs and portal-lint issues, as JSON (schema: `portal-lint audit "
+        "--schema`, docs/audit-schema.json). `portal-lint audit merge` joins the reports of --shard runs.",
     )
     p.add_argument(
         "--repos", type=Path, metavar="DIR", help="folder whose subfolders are service repositories"
@@ -159,7 +180,12 @@ def main(argv: Sequence[str]) -> int:
         "-o", "--output", type=Path, metavar="FILE", help="write the report here (default: stdout)"
     )
     p.add_argument("--schema", action="store_true", help="print the report's JSON Schema and exit")
+    add_scope_arguments(p)
     add_catalog_arguments(p)
+    if argv[:1] == ["merge"]:
+        from portal_lint.commands.audit_merge import main as merge
+
+        return merge(argv[1:])
     args = p.parse_args(argv)
     if args.schema:
         sys.stdout.write(json.dumps(schema(), indent=2) + "\n")
@@ -168,6 +194,10 @@ def main(argv: Sequence[str]) -> int:
         print(f"portal-lint: --repos {args.repos} is not a folder", file=sys.stderr)
         return 2
     repos = args.repos.absolute() if args.repos is not None else None  # each repository is linted from itself
+    try:
+        scope = scope_of(args)
+    except ScopeError as exc:
+        p.error(str(exc))
     try:
         s, client = open_catalog(args, "portal-lint audit")
     except live.LiveError as exc:
@@ -178,12 +208,19 @@ def main(argv: Sequence[str]) -> int:
             from portal_lint.catalog.index import EntityIndex
 
             index = EntityIndex(client=client, template_version_key=s.template_version_key)
+
+            def write(out: IO[str]) -> None:
+                if args.locations:
+                    write_locations(out, client, scope)
+                else:
+                    write_report(out, client, index, repos, s.template_version_key, scope)
+
             if args.output is None:
-                write_report(sys.stdout, client, index, repos, s.template_version_key)
+                write(sys.stdout)
             else:
                 # Whole or not at all: a catalog failing halfway keeps the last good report.
                 with replacing(args.output) as out:
-                    write_report(out, client, index, repos, s.template_version_key)
+                    write(out)
     except CatalogError as exc:
         print(f"portal-lint: {exc}", file=sys.stderr)
         return 2
@@ -196,23 +233,25 @@ def main(argv: Sequence[str]) -> int:
 
 
 def write_report(
-    out: IO[str], client: CatalogClient, index: EntityIndex, repos: Path | None, version_key: str
+    out: IO[str],
+    client: CatalogClient,
+    index: EntityIndex,
+    repos: Path | None,
+    version_key: str,
+    scope: Scope | None = None,
 ) -> None:
     """Stream the report: one service a line as each is ready, the summary last."""
-    tally = _Tally()
+    counts = _Tally()
     progress = _Progress(sys.stderr)
     out.write('{"version": 1, "services": [')
-    for service in services(client, index, repos, version_key):
-        tally.add(service)
-        out.write(("\n" if tally.counts["services"] == 1 else ",\n") + service.model_dump_json())
+    for service in services(client, index, repos, version_key, scope):
+        counts.add(service)
+        out.write(("\n" if counts.counts["services"] == 1 else ",\n") + service.model_dump_json())
         out.flush()
         progress.tick()
     progress.done()
     summary = Summary(
-        **tally.counts,
-        errors=tally.severities["error"],
-        warnings=tally.severities["warning"],
-        notes=tally.severities["note"],
+        **counts.summary_counts(),
         catalog=client.url,
         repos=printable(str(repos)) if repos is not None else None,
         generated_at=datetime.now(UTC),
@@ -221,35 +260,64 @@ def write_report(
 
 
 def services(
-    client: CatalogClient, index: EntityIndex, repos: Path | None, version_key: str
+    client: CatalogClient,
+    index: EntityIndex,
+    repos: Path | None,
+    version_key: str,
+    scope: Scope | None = None,
 ) -> Iterator[Service]:
+    """The services of `scope` (default: every Component), from the catalog's own query; what they
+    reference is looked up in one by-refs batch, never by listing the catalog."""
     from portal_lint.catalog.index import entity_facts
 
-    known: dict[str, str | None] = {}  # every ref of the catalog → its template version
-    for entity in client.iter_entities(fields=("kind", *_META_FIELDS)):
-        facts = entity_facts(entity, version_key)
-        if facts is not None:
-            known[facts.ref] = facts.template_version
+    scope = scope or Scope("kind=component")
+    rows = [
+        (entity, facts)
+        for entity in client.iter_entities(filter=scope.query, fields=COMPONENT_FIELDS)
+        if (facts := entity_facts(entity, version_key)) is not None
+    ]
     folders: dict[Path, list[str]] = {}
+    wanted: list[str] = []
     if repos is not None:
         folders, wanted = _scan(repos)
-        index.resolve(wanted, include_local=False)  # one batch for every repository's lint below
+    wanted += [ref for entity, facts in rows if scope.covers(facts.ref) for ref in _wanted(entity)]
+    # One batch: every repository's lint below and the catalog-only checks read these answers.
+    found = index.resolve(dict.fromkeys(wanted), include_local=False) if wanted else {}
+    known = {ref.lower(): entry.template_version for ref, entry in found.items() if entry is not None}
     matched: set[Path] = set()
-    for entity in client.iter_entities(filter="kind=component", fields=COMPONENT_FIELDS):
-        facts = entity_facts(entity, version_key)
-        if facts is None:
-            continue
+    for entity, facts in rows:
         folder = _match(facts.ref, facts.name, folders)
         if folder is not None:
-            matched.add(folder)
-        yield _service(entity, facts.ref, facts.managed_by_location, folder, repos, index, known, version_key)
+            matched.add(folder)  # a folder of another shard's service is still not "not in the catalog"
+        if scope.covers(facts.ref):
+            yield _service(
+                entity, facts.ref, facts.managed_by_location, folder, repos, index, known, version_key
+            )
     for folder, refs in folders.items():
-        if folder not in matched:
+        if folder not in matched and scope.covers(next(iter(refs), folder.name)):
             name = next((r.split("/", 1)[1] for r in refs if r.startswith("component:")), folder.name)
             yield _repo_service(name, folder, repos, index)
 
 
-_META_FIELDS = ("metadata.name", "metadata.namespace", "metadata.annotations")
+def _wanted(entity: Mapping[str, Any]) -> Iterator[str]:
+    """What the catalog-only checks of a service look up: the targets of its reference fields, the
+    APIs it provides, its template."""
+    meta, spec = _mapping(entity.get("metadata")), _mapping(entity.get("spec"))
+    written = meta.get("namespace")
+    namespace = written if isinstance(written, str) else "default"
+    yield from (target for _, target in _targets(spec, namespace))
+    yield from (t for t in _provided(entity) if isinstance(t, str))
+    origin = live.provenance(_mapping(meta.get("annotations")).get, namespace)
+    if origin is not None:
+        yield origin[1]
+
+
+def _provided(entity: Mapping[str, Any]) -> list[object]:
+    return [
+        r.get("targetRef")
+        for r in entity.get("relations") or []
+        if isinstance(r, dict) and r.get("type") == "providesApi"
+    ]
 
 
 def _scan(repos: Path) -> tuple[dict[Path, list[str]], list[str]]:
@@ -286,11 +354,7 @@ def _service(
     meta = _mapping(entity.get("metadata"))
     spec = _mapping(entity.get("spec"))
     annotations = _mapping(meta.get("annotations"))
-    provided = [
-        r.get("targetRef")
-        for r in entity.get("relations") or []
-        if isinstance(r, dict) and r.get("type") == "providesApi"
-    ]
+    provided = _provided(entity)
     if folder is not None and repos is not None:
         issues, has_catalog_info = _lint_repo(folder, repos, index)
     else:
@@ -308,7 +372,12 @@ def _service(
         repo=printable(folder.name) if folder is not None else None,
         has_catalog_info=has_catalog_info,
         has_api_entity=any(isinstance(t, str) and t.lower() in known for t in provided),
-        has_techdocs=bool(annotations.get(TECHDOCS_REF)),
+        has_techdocs=_techdocs(
+            annotations.get(TECHDOCS_REF),
+            folder,
+            issues,
+            f"{printable(folder.name)}/catalog-info.yaml" if folder is not None else location,
+        ),
         issues=issues,
     )
 
@@ -336,9 +405,35 @@ def _repo_service(name: str, folder: Path, repos: Path | None, index: EntityInde
         repo=printable(folder.name),
         has_catalog_info=has_catalog_info,
         has_api_entity=any(e.kind == "API" for e in entities),
-        has_techdocs=first is not None and bool(first.annotation(TECHDOCS_REF)),
+        has_techdocs=_techdocs(
+            first.annotation(TECHDOCS_REF) if first is not None else None,
+            Path(first.file.norm_path).parent if first is not None else folder,
+            issues,
+            printable(f"{folder.name}/{first.file.path.relative_to(folder).as_posix()}")
+            if first is not None
+            else printable(folder.name),
+        ),
         issues=issues,
     )
+
+
+def _techdocs(value: object, folder: Path | None, issues: list[Issue], where: str | None) -> bool:
+    """Whether TechDocs can build the service's docs from `value`, its techdocs-ref: with the
+    catalog file's folder at hand, where the annotation points is checked as STD008 does; from
+    the catalog alone, only that the annotation is there. When it cannot, `issues` gets the
+    reason, once (the lint of the repository may have said it already)."""
+    from portal_lint.checks.std import techdocs_problem
+
+    if folder is None:
+        why = None if isinstance(value, str) and value.strip() else techdocs_problem(None, "", "")
+    else:
+        root = os.path.normpath(folder)
+        why = techdocs_problem(value, root, root)
+    if why is None:
+        return True
+    if not any(i.code == "STD008" for i in issues):
+        issues.append(_catalog_issue("STD008", why, where))
+    return False
 
 
 def _lint_repo(folder: Path, repos: Path, index: EntityIndex) -> tuple[list[Issue], bool]:
@@ -390,32 +485,22 @@ def _catalog_issues(
 ) -> list[Issue]:
     """What the catalog alone shows about a Component: missing targets and template drift."""
     from portal_lint.checks.liv import older
-    from portal_lint.refs import FIELDS, RefError, parse_ref
 
     written = meta.get("namespace")
     namespace = written if isinstance(written, str) else "default"
     issues: list[Issue] = []
-    for field in FIELDS["Component"]:  # the reference fields REF004 checks in a catalog-info.yaml
-        key, value = field.key, spec.get(field.key)
-        values = value if field.many and isinstance(value, list) else [value] if not field.many else []
-        for text in values:
-            if not isinstance(text, str) or not text:
-                continue
-            try:
-                target = str(parse_ref(text, field.default_kind, namespace))
-            except RefError:
-                continue
-            if target in known:
-                continue
+    for key, target in _targets(spec, namespace):
+        if target not in known:
             issues.append(
                 _catalog_issue(
                     "REF004", f"`spec.{key}` references `{target}`, which is not in the catalog", location
                 )
             )
-    template_ref = live.template_ref_of(annotations.get(live.SOURCE_TEMPLATE), namespace)
+    origin = live.provenance(annotations.get, namespace)
+    template_ref = origin[1] if origin is not None else None
     mine = annotations.get(version_key)
     if template_ref is not None and isinstance(mine, str):
-        current = known.get(template_ref)
+        current = known.get(template_ref.lower())
         if current is not None and older(mine, current):
             issues.append(
                 _catalog_issue(
@@ -425,6 +510,22 @@ def _catalog_issues(
                 )
             )
     return issues
+
+
+def _targets(spec: Mapping[str, Any], namespace: str) -> Iterator[tuple[str, str]]:
+    """(field, lower-cased target ref) of each reference field REF004 checks in a catalog-info.yaml."""
+    from portal_lint.refs import FIELDS, RefError, parse_ref
+
+    for field in FIELDS["Component"]:
+        key, value = field.key, spec.get(field.key)
+        values = value if field.many and isinstance(value, list) else [value] if not field.many else []
+        for text in values:
+            if not isinstance(text, str) or not text:
+                continue
+            try:
+                yield key, str(parse_ref(text, field.default_kind, namespace)).lower()
+            except RefError:
+                continue
 
 
 def _catalog_issue(code: str, message: str, location: str | None) -> Issue:

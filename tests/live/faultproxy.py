@@ -50,6 +50,7 @@ class FaultProxy:
         self.status = 502
         self.size = 0
         self.hits = 0  # requests received
+        self.paths: list[str] = []  # each request's path and query, as received
         self._server = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(
@@ -131,6 +132,7 @@ def _handler_for(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
 
         def _handle(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            proxy.paths.append(self.path)
             fault = proxy._take()
             if fault is Fault.RESET:
                 # SO_LINGER 0: close() sends RST, as a crashing peer or a middlebox does.

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -330,8 +331,9 @@ def test_audit_lints_every_repository_with_one_lookup_batch(backstage: Backend, 
     out = io.StringIO()
     with CatalogClient(backstage.url, backstage.token) as client:
         write_report(out, client, EntityIndex(client=client), repos, live.TEMPLATE_VERSION_KEY)
-        # the whole catalog (one page), one by-refs batch for both repositories, the Components
-        assert client.request_count == 3
+        # the Components (one page), then one by-refs batch for both repositories and for what the
+        # services reference: the rest of the catalog is never listed
+        assert client.request_count == 2
     assert json.loads(out.getvalue())["summary"]["with_issues"] >= 1
 
 
@@ -347,3 +349,103 @@ def test_audit_reports_a_repository_folder_whose_name_is_not_utf8(
     report = json.loads(out.read_bytes().decode("utf-8"))  # valid UTF-8: no traceback, no bad bytes
     [cafe] = [s for s in report["services"] if s["repo"] == "caf\\xe9"]
     assert cafe["issues"] and all(i["path"].startswith("caf\\xe9/") for i in cafe["issues"])
+
+
+def _report(path: Path) -> dict[str, Any]:
+    report: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return report
+
+
+@pytest.mark.parametrize(
+    ("filters", "query", "names"),
+    [
+        (["--owner", "team-payments"], "kind=component,relations.ownedBy=group:default/team-payments",
+         {"payments-api", "Ledger-Core"}),
+        (["--owner", "group:default/team-search,team-payments"],
+         "kind=component,relations.ownedBy=group:default/team-search,relations.ownedBy=group:default/team-payments",
+         {"payments-api", "Ledger-Core", "search-indexer"}),
+        (["--lifecycle", "Experimental"], "kind=component,spec.lifecycle=experimental", {"search-indexer"}),
+        (["--system", "payments", "--owner", "team-payments"],
+         "kind=component,relations.ownedBy=group:default/team-payments,relations.partOf=system:default/payments",
+         {"payments-api"}),
+        (["--kind", "API", "--owner", "team-payments"],
+         "kind=api,relations.ownedBy=group:default/team-payments", {"payments-rest"}),
+    ],
+)  # fmt: skip
+def test_audit_filters_are_the_catalogs_own_query(
+    backstage: Backend,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    filters: list[str],
+    query: str,
+    names: set[str],
+) -> None:
+    """A team's audit asks the catalog for the team's services: the one listing request carries the
+    filter, and nothing lists the rest of the catalog."""
+    from urllib.parse import parse_qs, urlsplit
+
+    out = tmp_path / "audit.json"
+    monkeypatch.setenv(live.TOKEN_ENV, backstage.token)
+    with FaultProxy(backstage.url) as proxy:
+        assert main(["audit", "--catalog-url", proxy.url, *filters, "-o", str(out)]) == 0
+    report = _report(out)
+    jsonschema.validate(report, schema())
+    assert {s["name"] for s in report["services"]} == names
+    listings = [parse_qs(urlsplit(p).query) for p in proxy.paths if "/entities/by-query" in p]
+    assert [q.get("filter") for q in listings if "cursor" not in q] == [[query]]
+
+
+def test_merged_shards_equal_the_unsharded_audit(
+    env: Backend, repos: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    whole = tmp_path / "whole.json"
+    assert main(["audit", "--repos", str(repos), "-o", str(whole)]) == 0
+    shards = [tmp_path / f"shard-{i}.json" for i in (1, 2, 3)]
+    for i, path in enumerate(shards, start=1):
+        assert main(["audit", "--repos", str(repos), "--shard", f"{i}/3", "-o", str(path)]) == 0
+    sizes = [len(_report(p)["services"]) for p in shards]
+    assert sum(sizes) == len(_report(whole)["services"]) and max(sizes) < sum(sizes)  # really split
+    merged = tmp_path / "merged.json"
+    assert main(["audit", "merge", *map(str, shards), "-o", str(merged)]) == 0
+    got, want = _report(merged), _report(whole)
+    jsonschema.validate(got, schema())
+
+    def key(s: dict[str, Any]) -> tuple[str, str, str]:
+        return s["ref"] or "", s["repo"] or "", s["name"]
+
+    assert got["services"] == sorted(want["services"], key=key)
+    assert {k: v for k, v in got["summary"].items() if k != "generated_at"} == {
+        k: v for k, v in want["summary"].items() if k != "generated_at"
+    }
+    assert main(["audit", "merge", str(shards[0]), str(repos / "brand-new" / "catalog-info.yaml")]) == 2
+    assert "not a `portal-lint audit` report" in capsys.readouterr().err
+
+
+def test_each_shard_lists_the_repositories_its_job_checks_out(
+    env: Backend, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def listed(*args: str) -> list[list[str]]:
+        assert main(["audit", "--locations", *args]) == 0
+        return [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+
+    everything = listed()
+    shards = [listed("--shard", f"{i}/3") for i in (1, 2, 3)]
+    assert sorted(row for shard in shards for row in shard) == sorted(everything)
+    by_name = {name: where for _, name, where in everything}
+    assert by_name["payments-api"].startswith("url:") or by_name["payments-api"].startswith("file:")
+    assert {name for _, name, _ in listed("--owner", "team-search")} == {"search-indexer"}
+
+
+def test_audit_into_a_closed_pipe_ends_quietly(backstage: Backend, tmp_path: Path) -> None:
+    """`portal-lint audit | head -1` after the reader has gone: no `cannot write None: Broken pipe`."""
+    env = {**os.environ, live.CATALOG_URL_ENV: backstage.url, live.TOKEN_ENV: backstage.token}
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "portal_lint", "audit"], cwd=tmp_path, env=env, stdout=write_end,
+            stderr=subprocess.PIPE, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert proc.stderr == "" and proc.returncode == 1
