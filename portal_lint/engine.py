@@ -376,7 +376,6 @@ def lint(
         offline = live.settings(cfg, base=live.config_base(cfg, cwd), env={})
         if offline.snapshot is not None:
             run.index = live.offline_index(offline, run.notices)
-    run.asked = tuple(Path(os.path.normpath(cwd / p)) for p in paths)
     with _quiet_gc():
         files, parts = _lint_run(
             run,

@@ -6,7 +6,6 @@ run over thousands of repositories holds one."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +38,6 @@ class Run:
     """State shared by the rules of one run (config, catalog index, the current repository's state)."""
 
     __slots__ = (
-        "asked",
         "by_subject",
         "config",
         "cwd",
@@ -69,16 +67,6 @@ class Run:
         self.notices: list[str] = []
         self.internal_errors: list[str] = []
         self.repo = RepoState(cwd)  # the repository being linted (the engine lints one at a time)
-        # The files and folders the run was given (absolute); empty: the whole repository.
-        self.asked: tuple[Path, ...] = ()
-
-    def asked_about(self, path: Path) -> bool:
-        """Whether the run was given this file or a folder holding it, as opposed to another
-        file of its repository (pre-commit passes only the files a commit changes)."""
-        # normpath, not resolve(): both sides are spelt from the current folder, and a symlink loop
-        # among the files must not stop the run.
-        path = Path(os.path.normpath(path))
-        return not self.asked or any(a == path or a in path.parents for a in self.asked)
 
     @property
     def memo(self) -> dict[str, Any]:
