@@ -198,7 +198,7 @@ class _Collector:
                 fix=None,
                 related=(),
             )
-            finding, standard = cite(more, ctx.standard)
+            finding, standard = cite(more, ctx.standard, repo.root, self.run.cwd)
             self._stamp(rule.meta, finding, standard, repo, abs_path)
         self.listed.clear()
         self.unlisted.clear()
