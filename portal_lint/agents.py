@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -35,6 +35,7 @@ class AgentsFile(MarkdownFile):
     source: SourceFile
     standards_heading: str = ""
     error: str | None = None  # why the file could not be read
+    read_doc: Callable[[str], MdDoc] = parse  # the run's, which parsed the root one for the policy
 
     @property
     def blank(self) -> bool:
@@ -44,7 +45,7 @@ class AgentsFile(MarkdownFile):
 
     @cached_property
     def doc(self) -> MdDoc:
-        return parse(self.source.text)
+        return self.read_doc(self.source.text)
 
     @cached_property
     def _policy_lines(self) -> range:
@@ -72,7 +73,9 @@ class AgentsFile(MarkdownFile):
         return out
 
 
-def load_agents_subjects(target: Target, heading: str) -> Iterator[tuple[str, Any, SourceFile]]:
+def load_agents_subjects(
+    target: Target, heading: str, read_doc: Callable[[str], MdDoc] = parse
+) -> Iterator[tuple[str, Any, SourceFile]]:
     """Engine loader for kind "agents": one AgentsFile per AGENTS.md-like file, whose section
     under `heading` (the policy's) the content rules leave alone."""
     try:
@@ -81,7 +84,7 @@ def load_agents_subjects(target: Target, heading: str) -> Iterator[tuple[str, An
         sf = SourceFile(target.path, target.repo, "")
         yield "agents", AgentsFile(sf, heading, error=f"{target.path.name} {exc}"), sf
         return
-    yield "agents", AgentsFile(sf, heading), sf
+    yield "agents", AgentsFile(sf, heading, read_doc=read_doc), sf
 
 
 def codex_max_bytes(memo: dict[str, Any], root: Path) -> int:

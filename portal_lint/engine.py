@@ -59,7 +59,8 @@ def load_skill_subjects(target: Target, run: Run) -> Iterable[Subject]:
 def load_agents_subjects(target: Target, run: Run) -> Iterable[Subject]:
     from portal_lint.agents import load_agents_subjects
 
-    return load_agents_subjects(target, str(run.config.get("standards-heading") or ""))
+    heading = str(run.config.get("standards-heading") or "")
+    return load_agents_subjects(target, heading, run.state_of(target.repo.root).markdown)
 
 
 LOADERS: dict[str, Loader] = {

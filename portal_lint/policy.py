@@ -8,7 +8,8 @@ rules that enforce it ("gated" rules run only then) and may carry parameters (th
 list, the API folder). Without such a section the built-in standards (the portal's own
 AGENTS.md, see DESIGN) apply. Findings of a gated rule cite the bullet that demands it.
 
-markdown-it-py is imported only when an AGENTS.md has to be read.
+markdown-it-py is imported only when an AGENTS.md has to be read (`portal_lint.parse.markdown`
+parses it, once a run for the policy and the AGT rules together).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from portal_lint.registry import RuleMeta, load_metadata, lookup
 from portal_lint.vocabulary import SHAPES, nearest, read
 
 if TYPE_CHECKING:
+    from portal_lint.parse.markdown import MdDoc
     from portal_lint.state import Run
 
 AGENTS_FILE = "AGENTS.md"
@@ -397,11 +399,9 @@ def _heading_matches(text: str, wanted: str) -> bool:
     return norm(wanted) in norm(text)
 
 
-def _section_items(text: str, heading: str) -> tuple[int, list[_Item]] | None:
+def _section_items(doc: MdDoc, heading: str) -> tuple[int, list[_Item]] | None:
     """(heading line, top-level list items) of the standards section, or None without one."""
-    from markdown_it import MarkdownIt
-
-    tokens = MarkdownIt("commonmark").parse(text)
+    tokens = doc.tokens
     start = level = heading_line = None
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open" and tok.map and _heading_matches(tokens[i + 1].content, heading):
@@ -502,16 +502,21 @@ def _classify(item: _Item, lines: list[str], label: str, path: str) -> Iterator[
 
 
 def read_section(
-    file: Path, repo_root: Path, heading: str
+    file: Path, repo_root: Path, heading: str, read_doc: Callable[[str], MdDoc] | None = None
 ) -> tuple[Source, list[tuple[Bullet, Checks]]] | None:
-    """The standards section of one Markdown file, or None when it has none (or cannot be read)."""
+    """The standards section of one Markdown file, or None when it has none (or cannot be read).
+    `read_doc` parses its text: the run's, so the AGT rules reuse the parse of the root AGENTS.md."""
     try:
         text = read_text(file)
     except InputError:
         return None
     if "-" not in text and "*" not in text and "+" not in text:
         return None
-    got = _section_items(text, heading)
+    if read_doc is None:  # here, not at the top: the built-in policy needs no Markdown reader
+        from portal_lint.parse.markdown import parse
+
+        read_doc = parse
+    got = _section_items(read_doc(text), heading)
     if got is None:
         return None
     heading_line, items = got
@@ -522,7 +527,7 @@ def read_section(
     return section, [b for item in items for b in _classify(item, lines, label, path)]
 
 
-def load_policy(repo_root: Path, cfg: Config) -> Policy:
+def load_policy(repo_root: Path, cfg: Config, read_doc: Callable[[str], MdDoc] | None = None) -> Policy:
     """The policy for a repository: org policy file, then the root AGENTS.md (which wins)."""
     heading = cfg.get("standards-heading")
     files: list[Path] = []
@@ -535,7 +540,7 @@ def load_policy(repo_root: Path, cfg: Config) -> Policy:
     bullets: list[Bullet] = []
     sections: list[Source] = []
     for file in dict.fromkeys(files):
-        got = read_section(file, repo_root, heading)
+        got = read_section(file, repo_root, heading, read_doc)
         if got is None:
             continue
         sections.append(got[0])
@@ -579,7 +584,7 @@ def policy_for(run: Run, repo: Repo) -> Policy:
     """The repository's policy, read once per run."""
     state = run.state_of(repo.root)
     if state.policy is None:
-        state.policy = load_policy(repo.root, run.config)
+        state.policy = load_policy(repo.root, run.config, state.markdown)
     return state.policy
 
 

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from portal_lint.catalog.index import EntityIndex
     from portal_lint.config import Config
     from portal_lint.live import Lookups
+    from portal_lint.parse.markdown import MdDoc
     from portal_lint.policy import Policy
     from portal_lint.registry import Rule, RuleContext
     from portal_lint.suppress import Suppressions
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 class RepoState:
     """What the rules know about one repository (made on first use, each part at most once)."""
 
-    __slots__ = ("location", "lookups", "memo", "policy", "root", "suppressions")
+    __slots__ = ("docs", "location", "lookups", "memo", "policy", "root", "suppressions")
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -32,6 +33,18 @@ class RepoState:
         self.location: tuple[str | None] | None = None  # (managed-by-location base,) once asked
         self.suppressions: dict[Path, Suppressions] = {}  # file → its inline suppressions
         self.memo: dict[str, Any] = {}  # a check module's memos about the repository's files
+        self.docs: dict[str, MdDoc] = {}  # Markdown text → its parse (see `markdown`)
+
+    def markdown(self, text: str) -> MdDoc:
+        """`text` parsed once for the repository: the policy reads the root AGENTS.md's standards
+        section and the AGT rules the rest of the same parse."""
+        doc = self.docs.get(text)
+        if doc is None:
+            # Here, not at the top: a run over catalog files alone never loads the Markdown reader.
+            from portal_lint.parse.markdown import parse
+
+            doc = self.docs[text] = parse(text)
+        return doc
 
 
 class Run:

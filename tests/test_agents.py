@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from markdown_it import MarkdownIt
 
 from portal_lint.agents import UNKNOWN, just_recipes, make_targets, npm_scripts, python_names
 from portal_lint.checks.agt import commands_in
@@ -206,3 +208,29 @@ dev = ["pytest", {include-group = "lint"}]
 sphinx = "*"
 """
     assert python_names(pyproject) == {"httpx", "pydantic-core", "svc-api", "pytest", "sphinx"}
+
+
+# ---------------------------------------------------------------- one parse
+
+
+def test_the_root_agents_md_is_parsed_once_for_both_the_policy_and_the_agt_rules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = (
+        "# Service\n\n## Developer Portal Standards\n\n"
+        "- catalog-info.yaml MUST exist at the repository root.\n\n"
+        "## Docs\n\nSee [the runbook](docs/runbook.md).\n"
+    )
+    root = make_repo(tmp_path, {"AGENTS.md": text})
+    real = MarkdownIt.parse
+    parsed: list[str] = []
+
+    def counting(self: MarkdownIt, src: str, env: Any = None) -> Any:
+        parsed.append(src)
+        return real(self, src, env)
+
+    monkeypatch.setattr(MarkdownIt, "parse", counting)
+    found = {(d.code, d.line, d.related[0].line if d.related else None) for d in lint_repo(root).diagnostics}
+    # The AGT rules read the parse (the broken link) and so did the policy (its finding cites the bullet).
+    assert found == {("AGT004", 9, None), ("STD001", 1, 5)}
+    assert parsed.count(text) == 1

@@ -97,6 +97,8 @@ class MdDoc:
     links: list[Link] = field(default_factory=list)
     spans: list[CodeSpan] = field(default_factory=list)
     blocks: list[CodeBlock] = field(default_factory=list)
+    # markdown-it's tokens, for a reader that needs more of the structure (the policy's list items)
+    tokens: list[Any] = field(default_factory=list, repr=False)
 
     @cached_property
     def anchors(self) -> frozenset[str]:
@@ -348,7 +350,7 @@ def parse(text: str) -> MdDoc:
     doc = MdDoc(lines)
     skip: set[int] = set()
     # markdown-it also breaks lines at a lone CR; blank those so its line numbers stay the file's.
-    tokens = _markdown_it().parse(_LONE_CR.sub(" ", text) if "\r" in text else text)
+    tokens = doc.tokens = _markdown_it().parse(_LONE_CR.sub(" ", text) if "\r" in text else text)
     for i, tok in enumerate(tokens):
         if tok.map is None:
             continue
