@@ -1,6 +1,10 @@
 """Command line: `portal-lint [PATHS...]` lints; `portal-lint <command>` runs a tool command.
 
 Kept thin: parsing arguments and choosing output. The work is in `portal_lint.engine`.
+
+The engine, report and config modules are imported inside the functions that use them, not at
+the top: `--version`, `--help` and the other commands (pre-commit, editors) start without the
+linting machinery.
 """
 
 from __future__ import annotations

@@ -8,9 +8,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from portal_lint import config as config_mod
 from portal_lint import live
 from portal_lint.catalog import CatalogError
+from portal_lint.catalog.snapshot import SnapshotError, export_snapshot
 from portal_lint.commands import Parser
+from portal_lint.engine import find_config
 
 if TYPE_CHECKING:
     from portal_lint.catalog.client import CatalogClient
@@ -30,9 +33,6 @@ def add_catalog_arguments(p: argparse.ArgumentParser) -> None:
 
 def open_catalog(args: argparse.Namespace, prog: str) -> tuple[live.CatalogSettings, CatalogClient]:
     """Settings and a connected `CatalogClient`, or `LiveError` saying what is missing."""
-    from portal_lint import config as config_mod
-    from portal_lint.engine import find_config
-
     cwd = Path.cwd()
     try:
         cfg = find_config((), cwd, None, args.config)
@@ -67,8 +67,6 @@ def main(argv: Sequence[str]) -> int:
     args = p.parse_args(argv)
     if not 1 <= args.page_size <= 1000:
         p.error("--page-size must be between 1 and 1000")
-    from portal_lint.catalog.snapshot import SnapshotError, export_snapshot
-
     try:
         s, client = open_catalog(args, "portal-lint catalog export")
         with client:

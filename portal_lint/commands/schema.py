@@ -15,9 +15,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from portal_lint import config as config_mod
 from portal_lint.checks import _fields as f
 from portal_lint.checks import _schema as s
 from portal_lint.commands import Parser
+from portal_lint.config import ConfigError
+from portal_lint.discover import git_root
+from portal_lint.policy import load_policy, param_source
+from portal_lint.registry import load_metadata, lookup
 from portal_lint.schemas import template_spec
 
 SCHEMA_ID = "https://github.com/portal-lint/portal-lint/catalog-info.schema.json"
@@ -224,10 +229,6 @@ def build(
 def repo_options(root: Path, config: Path | None = None) -> tuple[list[str], int, list[str]]:
     """Extra kinds, the name length limit and the allowed lifecycles for the repository at
     `root`, as `portal-lint` reads them: config, then the AGENTS.md policy, then the defaults."""
-    from portal_lint import config as config_mod
-    from portal_lint.policy import load_policy, param_source
-    from portal_lint.registry import load_metadata, lookup
-
     cfg = config_mod.load(root, config)
     metas = load_metadata()
     (kind_rule,), (name_rule,), (lifecycle_rule,) = (
@@ -242,8 +243,6 @@ def repo_options(root: Path, config: Path | None = None) -> tuple[list[str], int
 
 
 def main(argv: Sequence[str]) -> int:
-    from portal_lint.config import ConfigError
-
     p = Parser(
         prog="portal-lint schema",
         description="Print a JSON Schema (draft-07) of catalog-info.yaml for yaml-language-server.",
@@ -258,7 +257,6 @@ def main(argv: Sequence[str]) -> int:
         f"else the lifecycle-allowed option, else {', '.join(LIFECYCLES)})",
     )
     args = p.parse_args(argv)
-    from portal_lint.discover import git_root
 
     try:
         extra, max_name, policy_lifecycles = repo_options(git_root(Path.cwd()) or Path.cwd(), args.config)
