@@ -393,10 +393,24 @@ def lint(
         for text in notices:
             run.notice(text)
         run.internal_errors.extend(errors)
+    diags = _one_per_cause(diags)
     if paths:
         diags = _in_scope(diags, paths, cwd)
     out = sorted(diags, key=lambda d: d.sort_key)
     return Result(out, files, run.notices, run.internal_errors, cfg.get("fail-on"), cwd)
+
+
+def _one_per_cause(diags: set[Diagnostic]) -> set[Diagnostic]:
+    """Without the findings whose rule yields to another rule's finding on the same node (REF005
+    on an owner that STD002 already reports as no group): one root cause, one finding."""
+    metas = registry.load_metadata()
+    yielding = [d for d in diags if d.code in metas and metas[d.code].yields_to]
+    if not yielding:
+        return diags
+    at = {(d.path, d.line, d.column, d.code) for d in diags}
+    return diags - {
+        d for d in yielding if any((d.path, d.line, d.column, c) in at for c in metas[d.code].yields_to)
+    }
 
 
 def _in_scope(diags: Iterable[Diagnostic], paths: Sequence[str], cwd: Path) -> set[Diagnostic]:

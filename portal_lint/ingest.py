@@ -44,8 +44,12 @@ _APP_CONFIG = re.compile(r"app-config(?:\.[\w.-]+)?\.ya?ml\Z")
 _BACKSTAGE_API = re.compile(rb"^apiVersion:[ \t]*['\"]?(?:[\w.-]+\.)?backstage\.io/", re.M)
 _ANY_API = re.compile(rb"^apiVersion:", re.M)
 _KIND = re.compile(rb"^kind:[ \t]*['\"]?([A-Za-z][\w-]*)", re.M)
-# A scaffolder expression over the fetch step's values (or cookiecutter's): a skeleton's text.
-_SKELETON = re.compile(rb"\$\{\{\s*values\.|\{\{\s*cookiecutter\.")
+# A scaffolder expression over the fetch step's values: a skeleton's text. Cookiecutter's
+# `{{ cookiecutter.x }}` marks a skeleton only inside cookiecutter's `{{cookiecutter.…}}` project
+# folder; elsewhere (a repository's own catalog-info.yaml) it is a value left unrendered, which
+# CAT008 reports with its fix.
+_SKELETON = re.compile(rb"\$\{\{\s*values\.")
+_COOKIECUTTER = re.compile(rb"\{\{\s*cookiecutter\.")
 # Only files holding these kinds are parsed while the graph is built (the rest when linted): a
 # run over thousands of repositories parses each file once, when its repository is linted.
 _GRAPH_KINDS = re.compile(rb"^kind:[ \t]*['\"]?(?:Location|Template)\b", re.M)
@@ -240,7 +244,8 @@ class Ingest:
         for rel in self.skeletons:
             self.catalog.pop(rel, None)
             self.skipped[rel] = (
-                "a skeleton: it holds `${{ values.… }}` expressions (no fetch step names its folder)"
+                "a skeleton: it holds scaffolder expressions (`${{ values.… }}`, or "
+                "`{{ cookiecutter.… }}` in a cookiecutter project folder); no fetch step names its folder"
             )
         for rel in sniffed:
             if rel not in self.catalog and rel not in self.skipped:
@@ -266,8 +271,13 @@ class Ingest:
         except OSError:
             return b""
 
-    def _is_skeleton(self, head: bytes) -> bool:
-        return b"{{" in head and _SKELETON.search(head) is not None
+    def _is_skeleton(self, rel: str, head: bytes) -> bool:
+        if b"{{" not in head:
+            return False
+        in_project_folder = "{{" in rel.rpartition("/")[0]
+        return _SKELETON.search(head) is not None or (
+            in_project_folder and _COOKIECUTTER.search(head) is not None
+        )
 
     def _note_template_input(self, rel: str) -> None:
         from portal_lint.scaffold import fetch_steps, is_template
@@ -314,7 +324,7 @@ class Ingest:
             if self._in_template_input(rel):
                 continue
             head = self._head(rel)
-            if self._is_skeleton(head):
+            if self._is_skeleton(rel, head):
                 self.skeletons.add(rel)
                 continue
             if not _GRAPH_KINDS.search(head):

@@ -64,6 +64,9 @@ class RuleMeta(NamedTuple):
     # engine decides, and cites the bullet in its findings.
     standard: tuple[str, ...] = ()
     gated: bool = False
+    # Codes whose finding at the same place says the same thing more precisely: where one of
+    # them fires on the same node, this rule's finding is dropped (one root cause, one finding).
+    yields_to: tuple[str, ...] = ()
     source: str | None = None
     enabled: bool = True
     # Shared defaults, as every field is read only.
@@ -151,7 +154,10 @@ def load_metadata_yaml() -> dict[str, RuleMeta]:
             }
             declared = entry.pop("standard", None) or ()
             standard = (declared,) if isinstance(declared, str) else tuple(declared)
-            meta = RuleMeta(code=code, family=family, options=options, standard=standard, **entry)
+            yields_to = tuple(entry.pop("yields_to", None) or ())
+            meta = RuleMeta(
+                code=code, family=family, options=options, standard=standard, yields_to=yields_to, **entry
+            )
             if meta.subject not in SUBJECTS:
                 raise RegistryError(f"{code}: `subject: {meta.subject}` is not one of {SUBJECTS}")
             if meta.gated and len(meta.standard) != 1:
@@ -171,7 +177,7 @@ def load_metadata_yaml() -> dict[str, RuleMeta]:
 # which module holds each check, keyed by the size and mtime of every rule file and check
 # module: any edit rebuilds it, and where it cannot be written every run reads the YAML.
 
-_CACHE_FORMAT = 2
+_CACHE_FORMAT = 3
 _META_FIELDS = tuple(f for f in RuleMeta._fields if f != "options")
 CacheKey = tuple[tuple[str, int, int], ...]
 

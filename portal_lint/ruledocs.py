@@ -35,6 +35,9 @@ def render_rule(meta: RuleMeta, heading: str = "###") -> str:
     enforces = describe(meta)
     if enforces:
         parts += [f"**Standard.** {enforces}", ""]
+    if meta.yields_to:
+        others = ", ".join(meta.yields_to)
+        parts += [f"**Yields to.** {others}: where that rule reports the same node, this one is silent.", ""]
     if meta.source:
         parts += [f"**Mirrors.** {meta.source}", ""]
     parts += _options(meta)

@@ -66,3 +66,18 @@ def test_the_entity_index_knows_every_file_the_graph_reaches(tmp_path: Path) -> 
     assert names == {"root", "commerce"}  # extra/ is linted but never read: not in the index
     configured = Repo(root, Settings(catalog_files=("extra/*.yaml",)))
     assert {e.name for e in configured.entities()} == {"root", "commerce", "billing"}
+
+
+def test_cookiecutter_text_is_a_skeleton_only_in_a_cookiecutter_project_folder(tmp_path: Path) -> None:
+    """`{{ cookiecutter.x }}` in cookiecutter's project folder is template input; in the
+    repository's own catalog-info.yaml it is a value left unrendered, and CAT008 says so."""
+    from tests.expectations import lint_repo
+
+    text = (
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: payments\n"
+        "  title: {{ cookiecutter.title }}\nspec:\n  type: service\n  lifecycle: production\n"
+        "  owner: group:default/team-payments\n  system: commerce\n"
+    )
+    root = make_repo(tmp_path, {"catalog-info.yaml": text, "{{cookiecutter.slug}}/catalog-info.yaml": text})
+    found = [(d.path, d.line, d.code) for d in lint_repo(root).diagnostics if d.code.startswith("CAT")]
+    assert found == [("catalog-info.yaml", 5, "CAT008")]

@@ -109,6 +109,7 @@ spec:
   owner: "user:{LONG}"
   subcomponentOf: ":{LONG}"
   system: commerce
+  providesApis: ["{LONG}"]
   dependsOn: ["{LONG[:60]}"]
 ---
 "{LONG}"
