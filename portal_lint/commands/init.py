@@ -8,14 +8,12 @@ are errors (until then the built-in standards are warnings).
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from portal_lint import __version__
 from portal_lint.commands import Parser
-from portal_lint.config import ConfigError, load
-from portal_lint.discover import git_root
+from portal_lint.commands._repo import repo_and_config
 from portal_lint.policy import AGENTS_FILE, STANDARDS, load_policy
 
 CONFIG_FILE = ".portal-lint.yaml"
@@ -72,16 +70,10 @@ def main(argv: Sequence[str]) -> int:
         "path", nargs="?", default=".", help="a folder of the repository (default: the current one)"
     )
     args = p.parse_args(argv)
-    start = Path(args.path).absolute()
-    if not start.is_dir():
-        print(f"portal-lint: {args.path}: not a folder", file=sys.stderr)
+    found = repo_and_config(args.path)
+    if found is None:
         return 2
-    root = git_root(start) or start
-    try:
-        cfg = load(root)
-    except ConfigError as exc:
-        print(f"portal-lint: {exc}", file=sys.stderr)
-        return 2
+    root, cfg = found
     policy = load_policy(root, cfg)
     done = []
     if policy.declared:

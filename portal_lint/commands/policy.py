@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from portal_lint.commands import Parser
-from portal_lint.config import Config, ConfigError, load
-from portal_lint.discover import git_root
+from portal_lint.commands._repo import repo_and_config
+from portal_lint.config import Config
 from portal_lint.policy import (
     BUILTIN,
     STANDARDS,
@@ -176,16 +176,10 @@ def main(argv: Sequence[str]) -> int:
     p.add_argument("--config", type=Path, help="config file (default: .portal-lint.yaml or pyproject.toml)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     args = p.parse_args(argv)
-    start = Path(args.path).absolute()
-    if not start.is_dir():
-        print(f"portal-lint: {args.path}: not a folder", file=sys.stderr)
+    found = repo_and_config(args.path, args.config)
+    if found is None:
         return 2
-    root = git_root(start) or start
-    try:
-        cfg = load(root, args.config)
-    except ConfigError as exc:
-        print(f"portal-lint: {exc}", file=sys.stderr)
-        return 2
+    root, cfg = found
     report = policy_report(root, cfg)
     sys.stdout.write(json.dumps(report, indent=2) + "\n" if args.format == "json" else render_text(report))
     return 0
