@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -27,6 +26,10 @@ def replacing(path: Path) -> Iterator[IO[str]]:
         old: os.stat_result | None = real.stat()
     except FileNotFoundError:
         old = None
+    # Imported here: tempfile brings shutil, random, bz2 and lzma (~4 ms), and most runs,
+    # a pre-commit run over one file among them, write nothing.
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=".portal-lint.tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape", newline="") as fh:
