@@ -64,14 +64,16 @@ def _process(entity: Entity, value: Any, pointer: str, span: Span, found: View) 
     if not isinstance(value, PMap):
         return value
     if not any(k.startswith("$") for k in value):
-        changed = False
+        replaced: dict[str, Any] = {}
+        for k, v in value.items():
+            got = _process(entity, v, f"{pointer}.{k}" if pointer else k, value.key_span(k), found)
+            if got is not v:
+                replaced[k] = got
+        if not replaced:
+            return value  # nothing read below: no copy (most mappings of most entities)
         mapping = PMap(value.span)
         for k, v in value.items():
-            here = f"{pointer}.{k}" if pointer else k
-            mapping[k] = got = _process(entity, v, here, value.key_span(k), found)
-            changed = changed or got is not v
-        if not changed:
-            return value
+            mapping[k] = replaced.get(k, v)
         mapping.key_spans.update(value.key_spans)
         mapping.value_spans.update(value.value_spans)
         return mapping
